@@ -1,0 +1,17 @@
+.PHONY: run test setup lint messages bench
+
+run:  ## set up, load demo data, serve http://127.0.0.1:8000 with the task worker
+	scripts/run.sh
+
+test:  ## set up, then ruff + the whole suite on SQLite and PostgreSQL
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+lint:
+	.venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
+
+messages:  ## refresh the French/English catalogues after changing strings
+	.venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=var --no-obsolete
+	.venv/bin/python manage.py compilemessages --ignore=.venv

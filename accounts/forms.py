@@ -1,0 +1,143 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Commune, Departement, MediatorFunction, Structure, StructureKind
+from .validators import validate_postal_code, validate_siret
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields; allauth adds e-mail and passwords and calls signup()."""
+
+    first_name = forms.CharField(
+        label=_("Prénom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Nom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2"]
+
+    def signup(self, request, user):
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        user.save(update_fields=["first_name", "last_name"])
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+
+
+class StructureForm(forms.Form):
+    """A structure, its commune chosen with the picker that fills INSEE code, postal code and
+    département; every value is checked again here against the reference data."""
+
+    name = forms.CharField(label=_("Nom de la structure"), max_length=200)
+    kind = forms.ChoiceField(label=_("Type de structure"), choices=StructureKind.choices)
+    commune_search = forms.CharField(
+        label=_("Commune"),
+        required=False,
+        help_text=_("Tapez le nom ou le code postal puis choisissez dans la liste."),
+    )
+    insee_code = forms.CharField(label=_("Code INSEE de la commune"), max_length=5)
+    postal_code = forms.CharField(label=_("Code postal"), max_length=5)
+    departement = forms.CharField(label=_("Département (code)"), max_length=3)
+    address = forms.CharField(label=_("Adresse"), max_length=255, required=False)
+    siret = forms.CharField(
+        label=_("SIRET"), max_length=20, required=False, help_text=_("14 chiffres, facultatif.")
+    )
+
+    def __init__(self, *args, instance=None, **kwargs):
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name,
+                "kind": instance.kind,
+                "commune_search": instance.commune.name,
+                "insee_code": instance.commune_id,
+                "postal_code": instance.postal_code,
+                "departement": instance.commune.departement_id,
+                "address": instance.address,
+                "siret": instance.siret,
+            }
+        super().__init__(*args, **kwargs)
+
+    def clean_postal_code(self):
+        value = self.cleaned_data["postal_code"].strip()
+        validate_postal_code(value)
+        return value
+
+    def clean_siret(self):
+        value = "".join(self.cleaned_data["siret"].split())
+        if value:
+            validate_siret(value)
+            duplicates = Structure.objects.filter(siret=value)
+            if self.instance is not None:
+                duplicates = duplicates.exclude(pk=self.instance.pk)
+            if duplicates.exists():
+                raise forms.ValidationError(_("Une structure porte déjà ce SIRET."))
+        return value
+
+    def clean_departement(self):
+        code = self.cleaned_data["departement"].strip().upper()
+        if not Departement.objects.filter(code=code).exists():
+            raise forms.ValidationError(
+                _("Département inconnu : « %(code)s ».") % {"code": code},
+                code="unknown_departement",
+            )
+        return code
+
+    def clean_insee_code(self):
+        code = self.cleaned_data["insee_code"].strip().upper()
+        commune = Commune.objects.select_related("departement").filter(insee_code=code).first()
+        if commune is None:
+            raise forms.ValidationError(
+                _("Aucune commune ne porte le code INSEE « %(code)s ».") % {"code": code}
+            )
+        self.commune = commune
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        commune = getattr(self, "commune", None)
+        departement = cleaned.get("departement")
+        if commune and departement and commune.departement_id != departement:
+            self.add_error(
+                "departement",
+                _("La commune %(commune)s est dans le département %(code)s.")
+                % {"commune": commune.name, "code": commune.departement_id},
+            )
+        postal_code = cleaned.get("postal_code")
+        if commune and postal_code and postal_code not in commune.postal_code_list:
+            self.add_error(
+                "postal_code",
+                _("Le code postal %(postal)s n'est pas celui de %(commune)s (%(known)s).")
+                % {
+                    "postal": postal_code,
+                    "commune": commune.name,
+                    "known": commune.postal_codes_display,
+                },
+            )
+        return cleaned
+
+    def service_fields(self):
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "kind": data["kind"],
+            "commune": self.commune,
+            "postal_code": data["postal_code"],
+            "address": data["address"],
+            "siret": data["siret"],
+        }
+
+
+class MembershipForm(forms.Form):
+    structure = forms.ModelChoiceField(
+        label=_("Structure"), queryset=Structure.objects.select_related("commune").order_by("name")
+    )
+    function = forms.ChoiceField(label=_("Votre fonction"), choices=MediatorFunction.choices)

@@ -1,0 +1,49 @@
+from django.db.models import Count, Q
+
+from .models import Commune, Departement, Membership, Structure
+
+
+def structures_list(*, search="", departement_code="", kind=""):
+    qs = Structure.objects.select_related("commune__departement__region").annotate(
+        member_count=Count("memberships")
+    )
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(commune__name__icontains=search))
+    if departement_code:
+        qs = qs.filter(commune__departement_id=departement_code)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("name")
+
+
+def memberships_for_user(user):
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("structure__commune__departement__region")
+        .order_by("structure__name")
+    )
+
+
+def structure_members(structure):
+    return (
+        Membership.objects.filter(structure=structure)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+def communes_search(query, *, limit=15):
+    """Communes matching a name prefix, a postal code or an INSEE code."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return Commune.objects.none()
+    qs = Commune.objects.select_related("departement__region")
+    if query.isdigit():
+        qs = qs.filter(Q(postal_codes__contains=query) | Q(insee_code__startswith=query))
+    else:
+        qs = qs.filter(name__istartswith=query)
+    return qs.order_by("name", "insee_code")[:limit]
+
+
+def departements_choices():
+    return Departement.objects.select_related("region").order_by("code")

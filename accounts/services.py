@@ -1,0 +1,88 @@
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import log_action
+from core.exceptions import DomainError
+
+from .models import Membership, Structure, User
+
+STRUCTURE_FIELDS = ("name", "kind", "commune", "postal_code", "address", "siret")
+
+
+@transaction.atomic
+def structure_create(*, actor, **fields):
+    structure = Structure(**{key: fields[key] for key in STRUCTURE_FIELDS if key in fields})
+    structure.full_clean()
+    structure.save()
+    log_action(actor=actor, action="structure.create", target=structure)
+    return structure
+
+
+@transaction.atomic
+def structure_update(*, actor, structure, **fields):
+    for key in STRUCTURE_FIELDS:
+        if key in fields:
+            setattr(structure, key, fields[key])
+    structure.full_clean()
+    structure.save()
+    log_action(actor=actor, action="structure.update", target=structure)
+    return structure
+
+
+@transaction.atomic
+def membership_create(*, actor, user, structure, function):
+    if Membership.objects.filter(user=user, structure=structure).exists():
+        raise DomainError(
+            _("Vous êtes déjà rattaché·e à cette structure."),
+            "membership_exists",
+            field="structure",
+        )
+    membership = Membership(user=user, structure=structure, function=function)
+    membership.full_clean()
+    membership.save()
+    log_action(actor=actor, action="membership.create", target=membership)
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, actor, membership):
+    log_action(actor=actor, action="membership.delete", target=membership)
+    membership.delete()
+
+
+@transaction.atomic
+def user_update_profile(*, actor, user, first_name, last_name):
+    user.first_name = first_name
+    user.last_name = last_name
+    user.full_clean()
+    user.save(update_fields=["first_name", "last_name"])
+    log_action(actor=actor, action="user.update_profile", target=user)
+    return user
+
+
+def hub_coordinator_group():
+    group, _created = Group.objects.get_or_create(name=settings.SOCLE_HUB_COORDINATOR_GROUP)
+    return group
+
+
+@transaction.atomic
+def user_set_hub_coordinator(*, actor, user, is_coordinator=True):
+    group = hub_coordinator_group()
+    if is_coordinator:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    log_action(actor=actor, action="user.set_hub_coordinator", target=user, value=is_coordinator)
+
+
+def user_create(*, email, password, first_name, last_name, verified=False):
+    """Create a user with a primary e-mail address (used by demo data and tests)."""
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user(
+        email=email, password=password, first_name=first_name, last_name=last_name
+    )
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+    return user

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.profile, name="profile"),
+    path("rattachements/ajouter/", views.membership_add, name="membership_add"),
+    path("rattachements/<int:pk>/supprimer/", views.membership_remove, name="membership_remove"),
+    path("structures/", views.structure_list, name="structure_list"),
+    path("structures/nouvelle/", views.structure_create, name="structure_create"),
+    path("structures/<int:pk>/", views.structure_detail, name="structure_detail"),
+    path("structures/<int:pk>/modifier/", views.structure_update, name="structure_update"),
+    path("communes/", views.commune_search, name="commune_search"),
+]

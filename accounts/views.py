@@ -1,0 +1,157 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exceptions import DomainError
+from core.permissions import hub_coordinator_required, is_hub_coordinator
+
+from . import selectors, services
+from .forms import MembershipForm, ProfileForm, StructureForm
+from .models import Membership, Structure, StructureKind
+
+
+def home_panel(request):
+    memberships = list(selectors.memberships_for_user(request.user))
+    return {"template": "accounts/_home_panel.html", "context": {"memberships": memberships}}
+
+
+def profile(request):
+    user = request.user
+    form = ProfileForm(
+        request.POST or None, initial={"first_name": user.first_name, "last_name": user.last_name}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(actor=user, user=user, **form.cleaned_data)
+        messages.success(request, _("Votre profil est enregistré."))
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "memberships": selectors.memberships_for_user(user),
+            "membership_form": MembershipForm(),
+        },
+    )
+
+
+@require_POST
+def membership_add(request):
+    form = MembershipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_create(
+                actor=request.user,
+                user=request.user,
+                structure=form.cleaned_data["structure"],
+                function=form.cleaned_data["function"],
+            )
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("Vous êtes rattaché·e à cette structure."))
+            return redirect("accounts:profile")
+    user = request.user
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": ProfileForm(
+                initial={"first_name": user.first_name, "last_name": user.last_name}
+            ),
+            "memberships": selectors.memberships_for_user(user),
+            "membership_form": form,
+        },
+        status=400,
+    )
+
+
+@require_POST
+def membership_remove(request, pk):
+    membership = get_object_or_404(Membership, pk=pk, user=request.user)
+    services.membership_delete(actor=request.user, membership=membership)
+    messages.success(request, _("Rattachement supprimé."))
+    return redirect("accounts:profile")
+
+
+@hub_coordinator_required
+def structure_list(request):
+    structures = selectors.structures_list(
+        search=request.GET.get("q", "").strip(),
+        departement_code=request.GET.get("departement", ""),
+        kind=request.GET.get("kind", ""),
+    )
+    page = Paginator(structures, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/structure_list.html",
+        {
+            "page": page,
+            "departements": selectors.departements_choices(),
+            "kinds": StructureKind.choices,
+        },
+    )
+
+
+def structure_create(request):
+    """Any mediator may add their structure when it is missing; they are attached to it."""
+    form = StructureForm(request.POST or None)
+    membership_form = MembershipForm(request.POST or None)
+    membership_form.fields.pop("structure")
+    if request.method == "POST" and form.is_valid() and membership_form.is_valid():
+        structure = services.structure_create(actor=request.user, **form.service_fields())
+        if not is_hub_coordinator(request.user) or request.POST.get("join"):
+            services.membership_create(
+                actor=request.user,
+                user=request.user,
+                structure=structure,
+                function=membership_form.cleaned_data["function"],
+            )
+        messages.success(
+            request, _("La structure « %(name)s » est créée.") % {"name": structure.name}
+        )
+        return redirect("accounts:structure_detail", pk=structure.pk)
+    return render(
+        request,
+        "accounts/structure_form.html",
+        {"form": form, "membership_form": membership_form, "creating": True},
+    )
+
+
+def _structure_for(request, pk):
+    structure = get_object_or_404(
+        Structure.objects.select_related("commune__departement__region"), pk=pk
+    )
+    is_member = structure.memberships.filter(user=request.user).exists()
+    if not (is_member or is_hub_coordinator(request.user)):
+        raise PermissionDenied
+    return structure
+
+
+def structure_detail(request, pk):
+    structure = _structure_for(request, pk)
+    return render(
+        request,
+        "accounts/structure_detail.html",
+        {"structure": structure, "members": selectors.structure_members(structure)},
+    )
+
+
+@hub_coordinator_required
+def structure_update(request, pk):
+    structure = _structure_for(request, pk)
+    form = StructureForm(request.POST or None, instance=structure)
+    if request.method == "POST" and form.is_valid():
+        services.structure_update(actor=request.user, structure=structure, **form.service_fields())
+        messages.success(request, _("La structure est enregistrée."))
+        return redirect("accounts:structure_detail", pk=structure.pk)
+    return render(request, "accounts/structure_form.html", {"form": form, "structure": structure})
+
+
+def commune_search(request):
+    """htmx partial for the commune picker."""
+    communes = selectors.communes_search(request.GET.get("commune_search", ""))
+    return render(request, "accounts/_commune_options.html", {"communes": communes})

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand
+
+from accounts import demo as accounts_demo
+
+
+class Command(BaseCommand):
+    help = "Build (or reuse) the Hauts-de-France demo network and print the demo logins."
+
+    def handle(self, *args, **options):
+        network = accounts_demo.build()
+        for module_path in ("competences.demo", "trainings.demo"):
+            try:
+                module = __import__(module_path, fromlist=["build"])
+            except ModuleNotFoundError:
+                continue
+            module.build(network)
+        password = accounts_demo.DEMO_PASSWORD
+        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
+        self.stdout.write(f"Mot de passe de tous les comptes : {password}")
+        self.stdout.write(f"  coordination du hub : {network['hub'].email}")
+        for trainer in network["trainers"]:
+            self.stdout.write(f"  formateur·rice      : {trainer.email}")
+        self.stdout.write(
+            f"  médiateur·rices     : {network['mediators'][0].email} … "
+            f"{network['mediators'][-1].email}"
+        )

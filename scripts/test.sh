@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole suite: ruff, migrations check, then pytest on SQLite and, when a server answers,
+# on PostgreSQL (DATABASE_URL, or postgres://postgres@127.0.0.1:5432/postgres).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=$(scripts/setup.sh --browser)
+export DJANGO_SETTINGS_MODULE=config.settings.test
+
+echo "==> ruff"
+"$PY" -m ruff check .
+echo "==> migrations à jour"
+DATABASE_URL=sqlite://:memory: "$PY" manage.py makemigrations --check --dry-run -v 0
+
+echo "==> tests sur SQLite"
+DATABASE_URL=sqlite://:memory: "$PY" -m pytest "$@"
+
+PG_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if "$PY" - "$PG_URL" <<'PYEOF'
+import sys
+import psycopg
+try:
+    psycopg.connect(sys.argv[1].replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+except Exception as error:
+    print(f"PostgreSQL injoignable ({error.__class__.__name__}).", file=sys.stderr)
+    sys.exit(1)
+PYEOF
+then
+  echo "==> tests sur PostgreSQL"
+  DATABASE_URL="$PG_URL" "$PY" -m pytest "$@"
+elif [ -n "${DATABASE_URL:-}" ] || [ -n "${CI:-}" ]; then
+  echo "PostgreSQL est requis ici (DATABASE_URL ou CI) mais ne répond pas." >&2
+  exit 1
+else
+  echo "==> PostgreSQL ne répond pas sur 127.0.0.1:5432 : tests PostgreSQL sautés."
+fi

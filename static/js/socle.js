@@ -1,0 +1,18 @@
+// Small progressive enhancements; every page works without JavaScript.
+document.addEventListener("click", (event) => {
+  // Commune picker: a chosen commune fills the INSEE code, postal code and département fields.
+  const option = event.target.closest("[data-commune-insee]");
+  if (!option) return;
+  const form = option.closest("form");
+  const set = (name, value) => { const input = form.querySelector(`[name="${name}"]`); if (input) input.value = value; };
+  set("insee_code", option.dataset.communeInsee);
+  set("postal_code", option.dataset.communePostal);
+  set("departement", option.dataset.communeDepartement);
+  set("commune_search", option.dataset.communeName);
+  const region = form.querySelector("[data-region-output]");
+  if (region) region.textContent = option.dataset.communeRegion;
+  const list = option.closest(".picker-results");
+  if (list) list.innerHTML = "";
+  const search = form.querySelector('[name="commune_search"]');
+  if (search) search.focus();
+});

@@ -1,0 +1,2 @@
+app_name = "trainings"
+urlpatterns: list = []
