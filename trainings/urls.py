@@ -1,2 +1,5 @@
+from .urls_evaluation import urlpatterns as evaluation_patterns
+from .urls_sessions import urlpatterns as session_patterns
+
 app_name = "trainings"
-urlpatterns: list = []
+urlpatterns = session_patterns + evaluation_patterns
