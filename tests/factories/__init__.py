@@ -1,4 +1,4 @@
-"""factory-boy factories, one module per app, all re-exported here: `from tests import factories`."""
+"""factory-boy factories, one module per app, re-exported: `from tests import factories`."""
 
 from .accounts import *  # noqa: F403
 from .competences import *  # noqa: F403
