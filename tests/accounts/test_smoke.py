@@ -1,4 +1,5 @@
 from accounts.models import Commune
+from tests import factories
 
 
 def test_territories_are_loaded(db):
@@ -6,3 +7,12 @@ def test_territories_are_loaded(db):
     assert lille.departement.code == "59"
     assert lille.departement.region.name == "Hauts-de-France"
     assert "59000" in lille.postal_code_list
+
+
+def test_make_reference_builds_a_complete_published_version(db):
+    version = factories.make_reference(blocs=2, competences=3, criteria=2)
+    assert version.is_published
+    assert version.blocs.count() == 2
+    assert version.competences.count() == 6
+    assert version.criteria.count() == 12
+    assert version.levels.get(counts_as_acquired=True).rank == 3

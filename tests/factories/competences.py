@@ -1,1 +1,142 @@
-__all__: list = []
+import factory
+from django.utils import timezone
+
+from competences.models import (
+    Bloc,
+    Competence,
+    Criterion,
+    Pathway,
+    PathwayAudience,
+    PathwayBloc,
+    ProficiencyLevel,
+    Referential,
+    ReferentialVersion,
+    VersionStatus,
+)
+
+__all__ = [
+    "BlocFactory",
+    "CompetenceFactory",
+    "CriterionFactory",
+    "DEFAULT_SCALE",
+    "PathwayFactory",
+    "ReferentialFactory",
+    "ReferentialVersionFactory",
+    "add_default_scale",
+    "make_reference",
+]
+
+DEFAULT_SCALE = [
+    (1, "Découverte", False),
+    (2, "En cours d'acquisition", False),
+    (3, "Acquis", True),
+    (4, "Maîtrisé", False),
+]
+
+
+class ReferentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referential
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"ref-{n}")
+    title = factory.Sequence(lambda n: f"Référentiel {n}")
+
+
+class ReferentialVersionFactory(factory.django.DjangoModelFactory):
+    """A draft version; pass status=VersionStatus.PUBLISHED for a published one."""
+
+    class Meta:
+        model = ReferentialVersion
+
+    referential = factory.SubFactory(ReferentialFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    status = VersionStatus.DRAFT
+    published_at = factory.LazyAttribute(
+        lambda o: None if o.status == VersionStatus.DRAFT else timezone.now()
+    )
+
+
+def add_default_scale(version):
+    return [
+        ProficiencyLevel.objects.create(
+            version=version, rank=rank, label=label, counts_as_acquired=acquired
+        )
+        for rank, label, acquired in DEFAULT_SCALE
+    ]
+
+
+class BlocFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Bloc
+
+    version = factory.SubFactory(ReferentialVersionFactory)
+    code = factory.Sequence(lambda n: f"B{n + 1}")
+    title = factory.Sequence(lambda n: f"Bloc {n + 1}")
+    order = factory.Sequence(lambda n: n)
+
+
+class CompetenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competence
+
+    bloc = factory.SubFactory(BlocFactory)
+    version = factory.SelfAttribute("bloc.version")
+    code = factory.Sequence(lambda n: f"C{n + 1}")
+    title = factory.Sequence(lambda n: f"Compétence {n + 1}")
+    order = factory.Sequence(lambda n: n)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    competence = factory.SubFactory(CompetenceFactory)
+    version = factory.SelfAttribute("competence.version")
+    code = factory.Sequence(lambda n: f"K{n + 1}")
+    text = factory.Sequence(lambda n: f"Critère observable {n + 1}")
+    order = factory.Sequence(lambda n: n)
+
+
+class PathwayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pathway
+        skip_postgeneration_save = True
+
+    version = factory.SubFactory(ReferentialVersionFactory, status=VersionStatus.PUBLISHED)
+    code = factory.Sequence(lambda n: f"parcours-{n}")
+    title = factory.Sequence(lambda n: f"Parcours {n}")
+    audience = PathwayAudience.NOVICE
+    min_attended_hours = 14
+    validity_months = 36
+
+    @factory.post_generation
+    def with_blocs(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for order, bloc in enumerate(extracted):
+                PathwayBloc.objects.create(pathway=obj, bloc=bloc, order=order)
+
+
+def make_reference(
+    *, blocs=2, competences=3, criteria=2, status=VersionStatus.PUBLISHED, referential=None
+):
+    """A complete version with the default scale: blocs B1.., competences B1.C1.., criteria
+    B1.C1.1... Returns the version."""
+    version = ReferentialVersionFactory(
+        status=status, **({"referential": referential} if referential else {})
+    )
+    add_default_scale(version)
+    for b in range(1, blocs + 1):
+        bloc = BlocFactory(version=version, code=f"B{b}", title=f"Bloc {b}", order=b)
+        for c in range(1, competences + 1):
+            competence = CompetenceFactory(
+                bloc=bloc, code=f"B{b}.C{c}", title=f"Compétence {b}.{c}", order=c
+            )
+            for k in range(1, criteria + 1):
+                CriterionFactory(
+                    competence=competence,
+                    code=f"B{b}.C{c}.{k}",
+                    text=f"Critère {b}.{c}.{k}",
+                    order=k,
+                )
+    return version
