@@ -3,3 +3,4 @@
 from .accounts import *  # noqa: F403
 from .competences import *  # noqa: F403
 from .trainings import *  # noqa: F403
+from .evaluation import *  # noqa: F403

@@ -1,0 +1,1 @@
+"""Trainings selectors, one module per area (sessions, registrations, attendance, assessments...)."""

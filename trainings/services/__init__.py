@@ -1,0 +1,1 @@
+"""Trainings services, one module per area (sessions, registrations, attendance, assessments...)."""
