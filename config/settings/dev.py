@@ -1,25 +1,27 @@
 """Development: DEBUG on, e-mails written to var/emails, HTTP on localhost."""
 
-import os
+from .base import *  # noqa: F403
+from .base import MIDDLEWARE, VAR_DIR, env, env_bool, env_list
 
-os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-
-from .base import *  # noqa: E402,F403
-from .base import VAR_DIR, env_list  # noqa: E402
-
+SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-never-use-in-production-0123456789")
+DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
+if not env("EMAIL_BACKEND"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "emails")},
+        }
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 # runserver and the test live server serve static files themselves.
-MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]
+VAR_DIR.mkdir(parents=True, exist_ok=True)

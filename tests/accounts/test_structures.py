@@ -1,0 +1,162 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts.models import Membership, Structure
+from accounts.validators import validate_siret
+from core.models import AuditLog
+from tests import factories
+
+VALID_SIRET = "73282932000074"  # a real establishment's SIRET (Luhn-valid)
+
+STRUCTURE = {
+    "name": "Espace numérique des Moulins",
+    "kind": "association",
+    "commune_search": "Lille",
+    "insee_code": "59350",
+    "postal_code": "59000",
+    "departement": "59",
+    "address": "12 rue d'Arras",
+    "siret": "",
+    "function": "aidant",
+}
+
+
+@pytest.mark.parametrize("value", [VALID_SIRET, "356 000 000 49837"])
+def test_valid_sirets(value):
+    validate_siret(value.replace(" ", ""))
+
+
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        ("73282932000075", "siret_checksum"),
+        ("1234", "siret_format"),
+        ("7328293200007A", "siret_format"),
+    ],
+)
+def test_invalid_sirets(value, code):
+    with pytest.raises(ValidationError) as error:
+        validate_siret(value)
+    assert error.value.code == code
+
+
+@pytest.mark.django_db
+def test_mediator_creates_structure_and_is_attached(client_for):
+    user = factories.UserFactory()
+    response = client_for(user).post(
+        reverse("accounts:structure_create"), {**STRUCTURE, "siret": VALID_SIRET}
+    )
+    structure = Structure.objects.get(name=STRUCTURE["name"])
+    assert response.status_code == 302
+    assert structure.commune.name == "Lille"
+    assert structure.region.name == "Hauts-de-France"
+    assert Membership.objects.get(user=user, structure=structure).function == "aidant"
+    assert AuditLog.objects.filter(action="structure.create", target_id=str(structure.pk)).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change, field, fragment",
+    [
+        ({"siret": "73282932000075"}, "siret", "clé de contrôle"),
+        ({"departement": "99"}, "departement", "Département inconnu"),
+        ({"departement": "62"}, "departement", "département 59"),
+        ({"insee_code": "00000"}, "insee_code", "Aucune commune"),
+        ({"postal_code": "62000"}, "postal_code", "n'est pas celui de Lille"),
+        ({"postal_code": "59A00"}, "postal_code", "5 chiffres"),
+        ({"name": ""}, "name", "obligatoire"),
+    ],
+)
+def test_bad_structure_input_is_refused_on_the_field(client_for, change, field, fragment):
+    client = client_for(factories.UserFactory())
+    response = client.post(reverse("accounts:structure_create"), {**STRUCTURE, **change})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert fragment in " ".join(errors[field])
+    assert not Structure.objects.filter(name=STRUCTURE["name"]).exists()
+    assert not Membership.objects.exists()
+
+
+@pytest.mark.django_db
+def test_duplicate_siret_is_refused(client_for):
+    factories.StructureFactory(siret=VALID_SIRET)
+    client = client_for(factories.UserFactory())
+    response = client.post(
+        reverse("accounts:structure_create"), {**STRUCTURE, "siret": VALID_SIRET}
+    )
+    assert "déjà" in response.context["form"].errors["siret"][0]
+
+
+@pytest.mark.django_db
+def test_commune_picker_finds_by_name_and_postal_code(client_for):
+    client = client_for(factories.UserFactory())
+    by_name = client.get(reverse("accounts:commune_search"), {"commune_search": "Roubai"})
+    assert b'data-commune-insee="59512"' in by_name.content
+    assert b'data-commune-departement="59"' in by_name.content
+    assert "Hauts-de-France" in by_name.content.decode()
+    by_postal = client.get(reverse("accounts:commune_search"), {"commune_search": "80000"})
+    assert b'data-commune-insee="80021"' in by_postal.content  # Amiens
+    nothing = client.get(reverse("accounts:commune_search"), {"commune_search": "x"})
+    assert b"data-commune-insee" not in nothing.content
+
+
+@pytest.mark.django_db
+def test_hub_edits_a_structure(client_for, hub_user):
+    structure = factories.StructureFactory()
+    data = {
+        **STRUCTURE,
+        "name": "Nouveau nom",
+        "insee_code": "62041",
+        "postal_code": "62000",
+        "departement": "62",
+    }
+    response = client_for(hub_user).post(
+        reverse("accounts:structure_update", args=[structure.pk]), data
+    )
+    assert response.status_code == 302
+    structure.refresh_from_db()
+    assert (structure.name, structure.commune.name) == ("Nouveau nom", "Arras")
+
+
+@pytest.mark.django_db
+def test_join_and_leave_a_structure(client_for):
+    user = factories.UserFactory()
+    structure = factories.StructureFactory()
+    client = client_for(user)
+    client.post(
+        reverse("accounts:membership_add"), {"structure": structure.pk, "function": "mobile"}
+    )
+    membership = Membership.objects.get(user=user, structure=structure)
+    assert membership.function == "mobile"
+    again = client.post(
+        reverse("accounts:membership_add"), {"structure": structure.pk, "function": "aidant"}
+    )
+    assert again.status_code == 400
+    assert "déjà" in again.content.decode()
+    client.post(reverse("accounts:membership_remove", args=[membership.pk]))
+    assert not Membership.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+def test_cannot_remove_someone_elses_membership(client_for):
+    membership = factories.MembershipFactory()
+    response = client_for(factories.UserFactory()).post(
+        reverse("accounts:membership_remove", args=[membership.pk])
+    )
+    assert response.status_code == 404
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+@pytest.mark.django_db
+def test_structure_list_query_count_does_not_grow(
+    client_for, hub_user, django_assert_max_num_queries
+):
+    client = client_for(hub_user)
+    factories.MembershipFactory.create_batch(3)
+    with django_assert_max_num_queries(8):
+        client.get(reverse("accounts:structure_list"))
+    factories.MembershipFactory.create_batch(40)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("accounts:structure_list"))
+    assert len(response.context["page"]) == 43
