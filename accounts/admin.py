@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import Commune, Departement, Membership, Region, Structure, User
 
 
@@ -40,6 +41,15 @@ class StructureAdmin(admin.ModelAdmin):
     list_filter = ["kind", "commune__departement"]
     search_fields = ["name", "commune__name", "siret"]
     autocomplete_fields = ["commune"]
+
+    def save_model(self, request, obj, form, change):
+        # Writes go through the services (validation + audit log), never straight to the model.
+        fields = {name: form.cleaned_data[name] for name in services.STRUCTURE_FIELDS}
+        if change:
+            services.structure_update(actor=request.user, structure=obj, **fields)
+        else:
+            created = services.structure_create(actor=request.user, **fields)
+            obj.pk = created.pk
 
 
 @admin.register(Commune)

@@ -2,5 +2,5 @@
 
 from .accounts import *  # noqa: F403
 from .competences import *  # noqa: F403
-from .trainings import *  # noqa: F403
 from .evaluation import *  # noqa: F403
+from .trainings import *  # noqa: F403
