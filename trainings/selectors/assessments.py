@@ -1,0 +1,288 @@
+"""Reads for assessments: history, the assessment that counts, the evaluation grid, reviews."""
+
+from collections import OrderedDict, defaultdict
+
+from django.db.models import Prefetch, Q
+
+from competences.models import Competence, ProficiencyLevel
+from core.permissions import is_hub_coordinator
+
+from ..models import (
+    Assessment,
+    AssessorRole,
+    Registration,
+    RegistrationStatus,
+    ReviewDecision,
+)
+from ..permissions import accreditations_valid_on
+
+HISTORY_RELATED = (
+    "level",
+    "assessor",
+    "competence__bloc",
+    "session",
+    "review__reviewer",
+    "review__replacement__level",
+    "replaces_review__assessment__level",
+)
+
+
+def with_history_relations(queryset):
+    return queryset.select_related(*HISTORY_RELATED).prefetch_related("criteria_met")
+
+
+def review_of(assessment):
+    """The review of an assessment, or None (without a query when select_related)."""
+    try:
+        return assessment.review
+    except Assessment.review.RelatedObjectDoesNotExist:
+        return None
+
+
+def awaiting_confirmation(assessment):
+    return assessment.assessor_role == AssessorRole.PEER and review_of(assessment) is None
+
+
+def assessment_counts(assessment, *, peer_needs_confirmation):
+    """Does this assessment count toward validation? Self-assessments never do; an overridden
+    peer assessment never does (its replacement does); an unconfirmed peer one counts only when
+    the pathway does not require confirmation."""
+    if assessment.assessor_role == AssessorRole.SELF:
+        return False
+    if assessment.assessor_role == AssessorRole.PEER:
+        review = review_of(assessment)
+        if review is not None:
+            return review.decision == ReviewDecision.CONFIRMED
+        return not peer_needs_confirmation
+    return True
+
+
+def _latest_counting(assessments, *, peer_needs_confirmation):
+    """Assessments newest first → {(participant_id, competence_id): the first that counts}."""
+    result = {}
+    for assessment in assessments:
+        key = (assessment.participant_id, assessment.competence_id)
+        if key in result:
+            continue
+        if assessment_counts(assessment, peer_needs_confirmation=peer_needs_confirmation):
+            result[key] = assessment
+    return result
+
+
+def counting_assessments_for(participants, competences, *, peer_needs_confirmation):
+    """{(participant_id, competence_id): the latest assessment that counts} in one query."""
+    assessments = (
+        Assessment.objects.filter(participant__in=participants, competence__in=competences)
+        .exclude(assessor_role=AssessorRole.SELF)
+        .select_related("level", "review")
+        .order_by("-created_at", "-pk")
+    )
+    return _latest_counting(assessments, peer_needs_confirmation=peer_needs_confirmation)
+
+
+def counting_assessments(participant, competences, *, peer_needs_confirmation):
+    """{competence_id: the latest assessment of the participant that counts}."""
+    found = counting_assessments_for(
+        [participant], competences, peer_needs_confirmation=peer_needs_confirmation
+    )
+    return {competence_id: a for (_pid, competence_id), a in found.items()}
+
+
+def counting_assessment(participant, competence, *, peer_needs_confirmation):
+    """The latest assessment of the participant on the competence that counts, or None."""
+    return counting_assessments(
+        participant, [competence], peer_needs_confirmation=peer_needs_confirmation
+    ).get(competence.pk)
+
+
+def assessment_history(participant, competences=None):
+    """Every assessment of a participant (trainers', reviews' replacements, self), newest first."""
+    qs = Assessment.objects.filter(participant=participant)
+    if competences is not None:
+        qs = qs.filter(competence__in=competences)
+    return with_history_relations(qs).order_by("-created_at", "-pk")
+
+
+def history_by_competence(participant, competences=None):
+    """OrderedDict competence → {"trainer": [...], "self": [...]} (newest first), competences in
+    referential order."""
+    grouped = defaultdict(lambda: {"trainer": [], "self": []})
+    competence_by_id = {}
+    for assessment in assessment_history(participant, competences).select_related(
+        "competence__version__referential"
+    ):
+        kind = "self" if assessment.assessor_role == AssessorRole.SELF else "trainer"
+        grouped[assessment.competence_id][kind].append(assessment)
+        competence_by_id[assessment.competence_id] = assessment.competence
+    ordered = sorted(
+        competence_by_id.values(),
+        key=lambda c: (
+            c.version.referential.code,
+            -c.version.number,
+            c.bloc.order,
+            c.order,
+            c.code,
+        ),
+    )
+    return OrderedDict((c, grouped[c.pk]) for c in ordered)
+
+
+def session_competences(session):
+    return list(session.competences.select_related("bloc").order_by("bloc__order", "order", "code"))
+
+
+def scale(version):
+    return list(ProficiencyLevel.objects.filter(version=version).order_by("rank"))
+
+
+def evaluation_grid(session):
+    """Participants × targeted competences, each cell with the latest assessment recorded in this
+    session (the trainers') and the participant's latest self-assessment. Constant queries."""
+    competences = session_competences(session)
+    registrations = list(
+        Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    user_ids = [r.user_id for r in registrations]
+    latest = {}
+    for assessment in (
+        Assessment.objects.filter(
+            session=session, participant_id__in=user_ids, competence__in=competences
+        )
+        .exclude(assessor_role=AssessorRole.SELF)
+        .select_related("level", "assessor", "review")
+        .order_by("-created_at", "-pk")
+    ):
+        latest.setdefault((assessment.participant_id, assessment.competence_id), assessment)
+    latest_self = {}
+    for assessment in (
+        Assessment.objects.filter(
+            participant_id__in=user_ids,
+            competence__in=competences,
+            assessor_role=AssessorRole.SELF,
+        )
+        .select_related("level")
+        .order_by("-created_at", "-pk")
+    ):
+        latest_self.setdefault((assessment.participant_id, assessment.competence_id), assessment)
+    rows = [
+        {
+            "registration": registration,
+            "cells": [
+                grid_cell(
+                    registration,
+                    competence,
+                    latest.get((registration.user_id, competence.pk)),
+                    latest_self.get((registration.user_id, competence.pk)),
+                )
+                for competence in competences
+            ],
+        }
+        for registration in registrations
+    ]
+    return {"competences": competences, "rows": rows}
+
+
+def grid_cell(registration, competence, assessment, self_assessment):
+    return {
+        "registration": registration,
+        "competence": competence,
+        "assessment": assessment,
+        "self_assessment": self_assessment,
+        "awaiting": assessment is not None and awaiting_confirmation(assessment),
+    }
+
+
+def grid_cell_for(session, registration, competence):
+    """One cell of the evaluation grid (after an htmx save)."""
+    assessment = (
+        Assessment.objects.filter(
+            session=session, participant_id=registration.user_id, competence=competence
+        )
+        .exclude(assessor_role=AssessorRole.SELF)
+        .select_related("level", "assessor", "review")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    self_assessment = (
+        Assessment.objects.filter(
+            participant_id=registration.user_id,
+            competence=competence,
+            assessor_role=AssessorRole.SELF,
+        )
+        .select_related("level")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return grid_cell(registration, competence, assessment, self_assessment)
+
+
+def can_view_participant(user, participant):
+    """A mediator sees their own records, a trainer those of their sessions' participants, the
+    hub everyone's."""
+    if not user.is_authenticated:
+        return False
+    if user.pk == participant.pk or is_hub_coordinator(user):
+        return True
+    return (
+        Registration.objects.filter(user=participant, session__trainers=user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .exists()
+    )
+
+
+def _accredited_bloc_filter(user):
+    keys = set(
+        accreditations_valid_on(user).values_list("bloc__version__referential_id", "bloc__code")
+    )
+    condition = Q(pk__in=[])
+    for referential_id, code in keys:
+        condition |= Q(
+            competence__version__referential_id=referential_id, competence__bloc__code=code
+        )
+    return condition, bool(keys)
+
+
+def pending_reviews(user):
+    """Peer assessments awaiting confirmation that this user may review (accredited on the bloc,
+    not the assessor). The hub sees every pending one."""
+    qs = Assessment.objects.filter(assessor_role=AssessorRole.PEER, review__isnull=True)
+    if not is_hub_coordinator(user):
+        condition, any_bloc = _accredited_bloc_filter(user)
+        if not any_bloc:
+            return Assessment.objects.none()
+        qs = qs.filter(condition).exclude(assessor=user)
+    return (
+        qs.select_related("participant", "assessor", "level", "competence__bloc", "session")
+        .prefetch_related("criteria_met")
+        .order_by("created_at", "pk")
+    )
+
+
+def assessment_for_review(pk):
+    return (
+        Assessment.objects.select_related(
+            "participant", "assessor", "level", "competence__bloc__version", "session", "review"
+        )
+        .prefetch_related(
+            "criteria_met",
+            Prefetch("competence__criteria", to_attr="all_criteria"),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def published_competences():
+    """Competences of published versions, for the self-assessment form."""
+    return (
+        Competence.objects.filter(version__status="published")
+        .select_related("bloc", "version__referential")
+        .order_by("version__referential__code", "-version__number", "bloc__order", "order", "code")
+    )
+
+
+def cell_history(session, participant, competence):
+    """Every assessment of the participant on the competence (all sessions), newest first."""
+    return assessment_history(participant, [competence])

@@ -1,0 +1,217 @@
+"""Reads for attendance: who may see a session's marks, the grid, attended hours, history."""
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import DurationField, ExpressionWrapper, F, Prefetch, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from core.permissions import is_hub_coordinator
+
+from ..models import (
+    ATTENDED_STATUSES,
+    Attendance,
+    Registration,
+    RegistrationStatus,
+    Session,
+    Slot,
+    SlotSignCode,
+)
+
+# Participants may sign a little before the slot starts (arrivals, coffee), until it ends.
+SIGN_WINDOW_BEFORE = timedelta(minutes=30)
+
+
+def is_trainer_of(user, session):
+    if not user.is_authenticated:
+        return False
+    trainers = getattr(session, "_prefetched_objects_cache", {}).get("trainers")
+    if trainers is not None:
+        return any(t.pk == user.pk for t in trainers)
+    return session.trainers.filter(pk=user.pk).exists()
+
+
+def can_manage_session(user, session):
+    """Trainers of the session and the hub take attendance and see its participants' records."""
+    return is_hub_coordinator(user) or is_trainer_of(user, session)
+
+
+def session_for_evaluation(user, pk):
+    """The session a trainer (or the hub) works on; 403 for anyone else."""
+    session = get_object_or_404(
+        Session.objects.select_related(
+            "version__referential", "structure__commune"
+        ).prefetch_related("trainers"),
+        pk=pk,
+    )
+    if not can_manage_session(user, session):
+        raise PermissionDenied
+    return session
+
+
+def registered_participants(session):
+    return (
+        Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
+        .select_related("user")
+        .prefetch_related("user__memberships__structure")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+
+
+def _duration_hours(slot):
+    return Decimal(str(round((slot.ends_at - slot.starts_at).total_seconds() / 3600, 2)))
+
+
+def attendance_grid(session):
+    """Everything the grid shows, in a constant number of queries.
+
+    Returns a dict: slots, days (list of (date, [slots])), rows (one per registered participant:
+    registration, cells [(slot, mark or None)], hours), and total_hours.
+    """
+    slots = list(Slot.objects.filter(session=session).order_by("starts_at"))
+    registrations = list(
+        Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    marks = {
+        (mark.slot_id, mark.registration_id): mark
+        for mark in Attendance.objects.filter(
+            slot__session=session, is_current=True, registration__in=registrations
+        ).select_related("recorded_by")
+    }
+    durations = {slot.pk: _duration_hours(slot) for slot in slots}
+    rows = []
+    for registration in registrations:
+        cells = [(slot, marks.get((slot.pk, registration.pk))) for slot in slots]
+        hours = sum(
+            (
+                durations[slot.pk]
+                for slot, mark in cells
+                if mark and mark.status in ATTENDED_STATUSES
+            ),
+            Decimal(0),
+        )
+        rows.append({"registration": registration, "cells": cells, "hours": hours})
+    return {
+        "slots": slots,
+        "days": slots_by_day(slots),
+        "rows": rows,
+        "total_hours": sum(durations.values(), Decimal(0)),
+    }
+
+
+def slots_by_day(slots):
+    days = defaultdict(list)
+    for slot in slots:
+        days[timezone.localtime(slot.starts_at).date()].append(slot)
+    return sorted(days.items())
+
+
+def registration_hours(registration):
+    """Attended hours of one registration (for the cell that htmx refreshes)."""
+    return _hours_of(Attendance.objects.filter(registration=registration))
+
+
+def _hours_of(marks):
+    total = (
+        marks.filter(is_current=True, status__in=ATTENDED_STATUSES)
+        .annotate(
+            length=ExpressionWrapper(
+                F("slot__ends_at") - F("slot__starts_at"), output_field=DurationField()
+            )
+        )
+        .aggregate(total=Sum("length"))["total"]
+    )
+    if not total:
+        return Decimal(0)
+    if not isinstance(total, timedelta):  # some backends return microseconds
+        total = timedelta(microseconds=total)
+    return Decimal(str(round(total.total_seconds() / 3600, 2)))
+
+
+def attended_hours(user, session=None):
+    """Hours a user attended (slots marked present or late), in one session or in all of them.
+
+    Computed in the database. Only active registrations count.
+    """
+    marks = Attendance.objects.filter(
+        registration__user=user, registration__status=RegistrationStatus.REGISTERED
+    )
+    if session is not None:
+        marks = marks.filter(slot__session=session)
+    return _hours_of(marks)
+
+
+def attended_hours_by_session(user):
+    """{session_id: hours} for every session where the user has attended at least one slot."""
+    rows = (
+        Attendance.objects.filter(
+            registration__user=user,
+            registration__status=RegistrationStatus.REGISTERED,
+            is_current=True,
+            status__in=ATTENDED_STATUSES,
+        )
+        .values("slot__session_id")
+        .annotate(
+            total=Sum(
+                ExpressionWrapper(
+                    F("slot__ends_at") - F("slot__starts_at"), output_field=DurationField()
+                )
+            )
+        )
+    )
+    result = {}
+    for row in rows:
+        total = row["total"]
+        if not isinstance(total, timedelta):
+            total = timedelta(microseconds=total or 0)
+        result[row["slot__session_id"]] = Decimal(str(round(total.total_seconds() / 3600, 2)))
+    return result
+
+
+def mark_history(slot, registration):
+    """Every mark of one cell, newest first, with who recorded it."""
+    return (
+        Attendance.objects.filter(slot=slot, registration=registration)
+        .select_related("recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def current_mark(slot, registration):
+    return (
+        Attendance.objects.filter(slot=slot, registration=registration, is_current=True)
+        .select_related("recorded_by")
+        .first()
+    )
+
+
+def current_or_next_slot(session, now=None):
+    """The slot whose signing window is open now, else the next one, else None."""
+    now = now or timezone.now()
+    slots = Slot.objects.filter(session=session).order_by("starts_at")
+    current = slots.filter(starts_at__lte=now + SIGN_WINDOW_BEFORE, ends_at__gte=now).first()
+    return current or slots.filter(starts_at__gt=now).first()
+
+
+def sign_code_for_token(token):
+    return (
+        SlotSignCode.objects.filter(token=token)
+        .select_related("slot__session")
+        .prefetch_related(Prefetch("slot__session__trainers"))
+        .first()
+    )
+
+
+def my_marks(user, session=None):
+    """A participant's own current marks."""
+    marks = Attendance.objects.filter(registration__user=user, is_current=True).select_related(
+        "slot__session", "recorded_by"
+    )
+    if session is not None:
+        marks = marks.filter(slot__session=session)
+    return marks.order_by("slot__starts_at")

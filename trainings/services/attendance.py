@@ -1,0 +1,284 @@
+"""Attendance (émargement): marks recorded by the trainer, or signed by the participant with the
+slot's code or QR code. Marks append: a correction makes the previous mark non-current."""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import log_action
+from core.exceptions import DomainError
+
+from ..models import (
+    Attendance,
+    AttendanceMethod,
+    AttendanceStatus,
+    Registration,
+    RegistrationStatus,
+    SlotSignCode,
+    _new_sign_code,
+)
+from ..selectors.attendance import SIGN_WINDOW_BEFORE, can_manage_session
+
+TRAINER_METHODS = {AttendanceMethod.TRAINER, AttendanceMethod.IMPORT}
+
+
+def ensure_session_open(session):
+    """Refuse any attendance or assessment write once the session is closed or cancelled."""
+    if session.is_frozen:
+        raise DomainError(
+            _("La session est clôturée : l'émargement et les évaluations ne peuvent plus changer."),
+            "session_frozen",
+        )
+
+
+def sign_window(slot):
+    return slot.starts_at - SIGN_WINDOW_BEFORE, slot.ends_at
+
+
+def _ensure_can_manage(actor, session):
+    if not can_manage_session(actor, session):
+        raise DomainError(
+            _(
+                "Seuls les formateurs de la session et la coordination du hub peuvent saisir "
+                "l'émargement."
+            ),
+            "not_session_trainer",
+        )
+
+
+def _ensure_status(status):
+    if status not in AttendanceStatus.values:
+        raise DomainError(
+            _("Ce statut de présence n'existe pas."), "invalid_status", field="status"
+        )
+
+
+def _lock_registration(registration):
+    # Locking the registration serialises every write on its marks, also when none exists yet.
+    return Registration.objects.select_for_update().get(pk=registration.pk)
+
+
+def _write_mark(*, actor, slot, registration, status, method):
+    """Append a mark unless the current one already says the same. Caller holds the lock."""
+    current = (
+        Attendance.objects.filter(slot=slot, registration=registration, is_current=True)
+        .select_for_update()
+        .first()
+    )
+    if current is not None and current.status == status:
+        return current, False
+    if current is not None:
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    mark = Attendance(
+        slot=slot,
+        registration=registration,
+        status=status,
+        method=method,
+        recorded_by=actor,
+        is_current=True,
+    )
+    mark.full_clean()
+    try:
+        with transaction.atomic():
+            mark.save()
+    except IntegrityError as error:  # a concurrent write won the race despite the lock
+        raise DomainError(
+            _("Une autre saisie vient d'être enregistrée pour ce créneau ; rechargez la page."),
+            "concurrent_write",
+        ) from error
+    log_action(
+        actor=actor,
+        action="attendance.record",
+        target=mark,
+        slot=slot.pk,
+        registration=registration.pk,
+        status=status,
+        method=method,
+        previous=current.status if current else None,
+    )
+    return mark, True
+
+
+def attendance_record(*, actor, slot, registration, status, method=AttendanceMethod.TRAINER):
+    """The trainer (or the hub) marks a participant for a slot. Returns (mark, created)."""
+    if method not in TRAINER_METHODS:
+        raise DomainError(_("Mode de saisie invalide."), "invalid_method")
+    if registration.session_id != slot.session_id:
+        raise DomainError(
+            _("Ce créneau n'appartient pas à la session de cette inscription."), "slot_mismatch"
+        )
+    session = slot.session
+    ensure_session_open(session)
+    _ensure_can_manage(actor, session)
+    _ensure_status(status)
+    with transaction.atomic():
+        registration = _lock_registration(registration)
+        if registration.status != RegistrationStatus.REGISTERED:
+            raise DomainError(
+                _("Seules les personnes inscrites (hors liste d'attente) peuvent être émargées."),
+                "not_registered",
+            )
+        return _write_mark(
+            actor=actor, slot=slot, registration=registration, status=status, method=method
+        )
+
+
+def attendance_record_many(*, actor, session, marks, method=AttendanceMethod.TRAINER):
+    """Several marks at once (the whole grid without JavaScript, an import): all or nothing.
+
+    `marks` is an iterable of (slot, registration, status). Returns the number of new marks.
+    """
+    ensure_session_open(session)
+    _ensure_can_manage(actor, session)
+    created = 0
+    with transaction.atomic():
+        for slot, registration, status in marks:
+            _mark, was_created = attendance_record(
+                actor=actor, slot=slot, registration=registration, status=status, method=method
+            )
+            created += was_created
+    return created
+
+
+def slot_sign_code_get_or_create(*, actor, slot):
+    """The code a trainer shows during a slot; created the first time the trainer opens it."""
+    session = slot.session
+    _ensure_can_manage(actor, session)
+    existing = SlotSignCode.objects.filter(slot=slot).first()
+    if existing is not None:
+        return existing
+    ensure_session_open(session)
+    with transaction.atomic():
+        # Codes need only be distinct among slots whose signing windows are near in time.
+        neighbours = SlotSignCode.objects.filter(
+            slot__starts_at__lt=slot.ends_at + timedelta(days=1),
+            slot__ends_at__gt=slot.starts_at - timedelta(days=1),
+        )
+        code = _new_sign_code()
+        for _attempt in range(20):
+            if not neighbours.filter(code=code).exists():
+                break
+            code = _new_sign_code()
+        sign_code, created = SlotSignCode.objects.get_or_create(
+            slot=slot, defaults={"code": code, "created_by": actor}
+        )
+        if created:
+            log_action(actor=actor, action="attendance.sign_code_create", target=sign_code)
+    return sign_code
+
+
+def normalise_code(code):
+    return "".join((code or "").split()).upper()
+
+
+def _sign(*, actor, sign_code, registration, method, now):
+    slot = sign_code.slot
+    ensure_session_open(slot.session)
+    opens, closes = sign_window(slot)
+    if not opens <= now <= closes:
+        raise DomainError(
+            _("Ce code n'est valable que pendant son créneau."), "outside_slot", field="code"
+        )
+    with transaction.atomic():
+        registration = _lock_registration(registration)
+        if registration.status != RegistrationStatus.REGISTERED:
+            raise _not_registered(registration)
+        current = Attendance.objects.filter(
+            slot=slot, registration=registration, is_current=True
+        ).first()
+        if current is not None:
+            if current.method in TRAINER_METHODS:
+                raise DomainError(
+                    _(
+                        "Votre présence à ce créneau a déjà été saisie par le formateur "
+                        "(%(status)s)."
+                    )
+                    % {"status": current.get_status_display()},
+                    "already_signed",
+                    field="code",
+                )
+            raise DomainError(
+                _("Vous avez déjà signé pour ce créneau."), "already_signed", field="code"
+            )
+        mark, _created = _write_mark(
+            actor=actor,
+            slot=slot,
+            registration=registration,
+            status=AttendanceStatus.PRESENT,
+            method=method,
+        )
+    return mark
+
+
+def _not_registered(registration=None):
+    if registration is not None and registration.status == RegistrationStatus.WAITING:
+        return DomainError(
+            _("Vous êtes sur la liste d'attente de cette session : vous ne pouvez pas émarger."),
+            "not_registered",
+            field="code",
+        )
+    return DomainError(
+        _("Vous n'êtes pas inscrit·e à la session de ce code."), "not_registered", field="code"
+    )
+
+
+def _unknown_code():
+    return DomainError(_("Ce code d'émargement n'existe pas."), "unknown_code", field="code")
+
+
+def _active_registration(actor, session_id):
+    return (
+        Registration.objects.filter(session_id=session_id, user=actor)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .first()
+    )
+
+
+def attendance_sign_with_code(*, actor, code, now=None):
+    """The participant types the code the trainer shows. Returns the new mark."""
+    now = now or timezone.now()
+    candidates = list(
+        SlotSignCode.objects.filter(code=normalise_code(code)).select_related("slot__session")
+    )
+    if not candidates:
+        raise _unknown_code()
+    registrations = {
+        r.session_id: r
+        for r in Registration.objects.filter(
+            user=actor, session_id__in={c.slot.session_id for c in candidates}
+        ).exclude(status=RegistrationStatus.CANCELLED)
+    }
+    mine = [c for c in candidates if c.slot.session_id in registrations]
+    if not mine:
+        raise _not_registered()
+    # The same code may exist on distant slots: prefer the one open now.
+    mine.sort(key=lambda c: not (sign_window(c.slot)[0] <= now <= sign_window(c.slot)[1]))
+    sign_code = mine[0]
+    return _sign(
+        actor=actor,
+        sign_code=sign_code,
+        registration=registrations[sign_code.slot.session_id],
+        method=AttendanceMethod.CODE,
+        now=now,
+    )
+
+
+def attendance_sign_with_token(*, actor, token, now=None):
+    """The participant scanned the QR code and confirmed. Returns the new mark."""
+    now = now or timezone.now()
+    sign_code = SlotSignCode.objects.filter(token=token).select_related("slot__session").first()
+    if sign_code is None:
+        raise _unknown_code()
+    registration = _active_registration(actor, sign_code.slot.session_id)
+    if registration is None:
+        raise _not_registered()
+    return _sign(
+        actor=actor,
+        sign_code=sign_code,
+        registration=registration,
+        method=AttendanceMethod.QR,
+        now=now,
+    )
