@@ -12,11 +12,14 @@ STRUCTURE_FIELDS = ("name", "kind", "commune", "postal_code", "address", "siret"
 
 
 @transaction.atomic
-def structure_create(*, actor, **fields):
+def structure_create(*, actor, join_as=None, **fields):
+    """Create a structure; with `join_as` (a MediatorFunction) the actor is attached to it."""
     structure = Structure(**{key: fields[key] for key in STRUCTURE_FIELDS if key in fields})
     structure.full_clean()
     structure.save()
     log_action(actor=actor, action="structure.create", target=structure)
+    if join_as:
+        membership_create(actor=actor, user=actor, structure=structure, function=join_as)
     return structure
 
 

@@ -99,17 +99,17 @@ def structure_list(request):
 def structure_create(request):
     """Any mediator may add their structure when it is missing; they are attached to it."""
     form = StructureForm(request.POST or None)
-    membership_form = MembershipForm(request.POST or None)
-    membership_form.fields.pop("structure")
-    if request.method == "POST" and form.is_valid() and membership_form.is_valid():
-        structure = services.structure_create(actor=request.user, **form.service_fields())
-        if not is_hub_coordinator(request.user) or request.POST.get("join"):
-            services.membership_create(
-                actor=request.user,
-                user=request.user,
-                structure=structure,
-                function=membership_form.cleaned_data["function"],
-            )
+    # The hub coordinator manages structures without joining them.
+    membership_form = None
+    if not is_hub_coordinator(request.user):
+        membership_form = MembershipForm(request.POST or None)
+        membership_form.fields.pop("structure")
+    forms_valid = form.is_valid() and (membership_form is None or membership_form.is_valid())
+    if request.method == "POST" and forms_valid:
+        join_as = membership_form.cleaned_data["function"] if membership_form else None
+        structure = services.structure_create(
+            actor=request.user, join_as=join_as, **form.service_fields()
+        )
         messages.success(
             request, _("La structure « %(name)s » est créée.") % {"name": structure.name}
         )

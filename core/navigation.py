@@ -31,6 +31,13 @@ def entries_for(request):
         if entry.role not in roles:
             continue
         url = reverse(entry.url_name)
-        current = path == url or (url != "/" and path.startswith(url))
-        items.append({"label": entry.label, "url": url, "current": current, "role": entry.role})
+        items.append({"label": entry.label, "url": url, "current": False, "role": entry.role})
+    # The current entry is the one whose URL is the longest prefix of the path.
+    matches = [
+        item
+        for item in items
+        if path == item["url"] or (item["url"] != "/" and path.startswith(item["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["current"] = True
     return items

@@ -1,1 +1,1 @@
-"""Trainings forms, one module per area (sessions, registrations, attendance, assessments...)."""
+"""Trainings forms, one module per area."""

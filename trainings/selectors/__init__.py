@@ -1,1 +1,1 @@
-"""Trainings selectors, one module per area (sessions, registrations, attendance, assessments...)."""
+"""Trainings selectors, one module per area."""

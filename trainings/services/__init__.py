@@ -1,1 +1,1 @@
-"""Trainings services, one module per area (sessions, registrations, attendance, assessments...)."""
+"""Trainings services, one module per area."""

@@ -1,1 +1,1 @@
-"""Trainings views, one module per area (sessions, registrations, attendance, assessments...)."""
+"""Trainings views, one module per area."""
