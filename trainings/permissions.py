@@ -9,6 +9,7 @@ Blocs are matched by referential and code, so an accreditation granted on versio
 still covers bloc B2 of version 2.
 """
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import AssessorRole, TrainerAccreditation
@@ -17,7 +18,12 @@ _peer_sources = []
 
 
 def register_peer_trainer_source(func):
-    """func(user, bloc, on_date) -> bool: does the user hold a valid certification of the bloc?"""
+    """func(user, bloc, on_date) -> bool: does the user hold a valid certification of the bloc?
+
+    Optional attributes on func: `has_any(user) -> bool` (any valid certification at all, for the
+    trainer role) and `candidates(referential_id, on_date) -> queryset of user ids` (who may train
+    blocs of that referential, to offer them as co-trainers).
+    """
     if func not in _peer_sources:
         _peer_sources.append(func)
 
@@ -66,3 +72,22 @@ def is_trainer(user):
     if user.trained_sessions.exists():
         return True
     return any(getattr(source, "has_any", lambda u: False)(user) for source in _peer_sources)
+
+
+def trainer_candidates(version, on_date=None):
+    """Users who may train at least one bloc of the version's referential on that date: the
+    session form offers them as co-trainers (the session service still checks each bloc)."""
+    on_date = on_date or timezone.localdate()
+    accredited = TrainerAccreditation.objects.filter(
+        revoked_at__isnull=True,
+        valid_from__lte=on_date,
+        valid_until__gte=on_date,
+        bloc__version__referential_id=version.referential_id,
+    ).values("user_id")
+    users = get_user_model().objects.filter(is_active=True)
+    condition = users.filter(pk__in=accredited)
+    for source in _peer_sources:
+        candidates = getattr(source, "candidates", None)
+        if candidates is not None:
+            condition = condition | users.filter(pk__in=candidates(version.referential_id, on_date))
+    return condition.order_by("last_name", "first_name")

@@ -1,0 +1,311 @@
+"""Reads about sessions: browsing with filters, the trainer's pages, the "for you" list."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from competences.models import Bloc, Competence, ProficiencyLevel
+from core.permissions import is_hub_coordinator
+
+from ..models import (
+    Assessment,
+    AssessorRole,
+    Registration,
+    RegistrationStatus,
+    ReviewDecision,
+    Session,
+    SessionStatus,
+    Slot,
+)
+
+ACTIVE_REGISTRATION = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
+
+
+def is_session_trainer(user, session):
+    """Is the user one of the session's trainers? Uses prefetched trainers when present."""
+    if not user.is_authenticated:
+        return False
+    cache = getattr(session, "_prefetched_objects_cache", {})
+    if "trainers" in cache:
+        return any(trainer.pk == user.pk for trainer in cache["trainers"])
+    return session.trainers.filter(pk=user.pk).exists()
+
+
+def can_manage_session(user, session):
+    return is_hub_coordinator(user) or is_session_trainer(user, session)
+
+
+def with_counts(queryset):
+    return queryset.annotate(
+        registered_count=Count(
+            "registrations",
+            filter=Q(registrations__status=RegistrationStatus.REGISTERED),
+            distinct=True,
+        ),
+        waiting_count=Count(
+            "registrations",
+            filter=Q(registrations__status=RegistrationStatus.WAITING),
+            distinct=True,
+        ),
+    )
+
+
+def _competences_prefetch():
+    return Prefetch(
+        "competences",
+        queryset=Competence.objects.select_related("bloc").order_by("bloc__order", "order"),
+    )
+
+
+def _detail_queryset():
+    return with_counts(
+        Session.objects.select_related(
+            "version__referential", "structure__commune__departement", "created_by"
+        ).prefetch_related(
+            "slots",
+            _competences_prefetch(),
+            "trainers",
+        )
+    )
+
+
+def session_for_trainer(user, pk):
+    """The session with its slots, competences and trainers, for one of its trainers or the hub.
+    404 when it does not exist, PermissionDenied for anyone else."""
+    session = _detail_queryset().filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    if not can_manage_session(user, session):
+        raise PermissionDenied
+    return session
+
+
+def session_for_viewer(user, pk):
+    """A session as a mediator sees it: drafts stay hidden from everyone but its trainers and
+    the hub (404, so a draft's existence does not leak)."""
+    session = _detail_queryset().filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    if session.status == SessionStatus.DRAFT and not can_manage_session(user, session):
+        raise Http404
+    return session
+
+
+def session_participants(session):
+    """Active registrations (registered first, then the waiting list in its order)."""
+    registrations = (
+        Registration.objects.filter(session=session, status__in=ACTIVE_REGISTRATION)
+        .select_related("user", "added_by")
+        .order_by("status_changed_at", "pk")
+    )
+    registered, waiting = [], []
+    for registration in registrations:
+        if registration.status == RegistrationStatus.REGISTERED:
+            registered.append(registration)
+        else:
+            waiting.append(registration)
+    return registered, waiting
+
+
+def active_registration(user, session):
+    return (
+        Registration.objects.filter(session=session, user=user, status__in=ACTIVE_REGISTRATION)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def waiting_position(registration):
+    """1 for the first person on the waiting list."""
+    return (
+        Registration.objects.filter(
+            session_id=registration.session_id, status=RegistrationStatus.WAITING
+        )
+        .filter(
+            Q(status_changed_at__lt=registration.status_changed_at)
+            | Q(status_changed_at=registration.status_changed_at, pk__lt=registration.pk)
+        )
+        .count()
+        + 1
+    )
+
+
+# Browsing ------------------------------------------------------------------------------------
+
+
+def _browse_queryset(now):
+    """Published sessions not yet over (upcoming and running)."""
+    return with_counts(
+        Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__gt=now)
+        .select_related("structure__commune__departement", "version")
+        .prefetch_related(
+            Prefetch("slots", queryset=Slot.objects.order_by("starts_at")),
+            _competences_prefetch(),
+            "trainers",
+        )
+    )
+
+
+def sessions_browse(
+    *,
+    bloc_code="",
+    competence=None,
+    departement="",
+    date_from=None,
+    date_to=None,
+    format="",
+    places_only=False,
+    now=None,
+):
+    """Published sessions with slots ahead, filtered. `bloc_code` matches blocs of any version
+    (B2 of version 1 and of version 2 are the same bloc for a mediator)."""
+    now = now or timezone.now()
+    qs = _browse_queryset(now)
+    if competence is not None:
+        qs = qs.filter(competences=competence)
+    if bloc_code:
+        qs = qs.filter(competences__bloc__code=bloc_code)
+    if departement:
+        qs = qs.filter(structure__commune__departement_id=departement)
+    if date_from:
+        start = timezone.make_aware(datetime.datetime.combine(date_from, datetime.time.min))
+        qs = qs.filter(ends_at__gte=start)
+    if date_to:
+        end = timezone.make_aware(
+            datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min)
+        )
+        qs = qs.filter(starts_at__lt=end)
+    if format:
+        qs = qs.filter(format=format)
+    if places_only:
+        qs = qs.filter(registered_count__lt=F("capacity"))
+    return qs.distinct().order_by("starts_at", "pk")
+
+
+def browse_filter_options():
+    """Blocs (by code, over published versions) and competences offered as filters."""
+    blocs = {}
+    for bloc in Bloc.objects.filter(version__status="published").order_by("order", "code"):
+        blocs.setdefault(bloc.code, bloc)
+    competences = (
+        Competence.objects.filter(version__status="published")
+        .select_related("bloc", "version__referential")
+        .order_by("version__referential__code", "-version__number", "bloc__order", "order")
+    )
+    return list(blocs.values()), list(competences)
+
+
+def acquired_competence_ids(user):
+    """Competences where the user has a counting assessment at or above the acquired level of
+    its version: not a self-assessment, and not a peer assessment still awaiting confirmation."""
+    thresholds = dict(
+        ProficiencyLevel.objects.filter(counts_as_acquired=True).values_list("version_id", "rank")
+    )
+    confirmed = Q(assessor_role=AssessorRole.ACCREDITED) | Q(
+        assessor_role=AssessorRole.PEER, review__decision=ReviewDecision.CONFIRMED
+    )
+    rows = (
+        Assessment.objects.filter(participant=user)
+        .exclude(assessor_role=AssessorRole.SELF)
+        .filter(confirmed)
+        .values_list("competence_id", "competence__version_id", "level__rank")
+    )
+    return {
+        competence_id
+        for competence_id, version_id, rank in rows
+        if version_id in thresholds and rank >= thresholds[version_id]
+    }
+
+
+def sessions_for_you(user, *, limit=5, now=None):
+    """The next open sessions targeting competences the user has not acquired yet, each with
+    `missing_competences` (what it would bring), excluding sessions the user trains or has
+    already joined."""
+    now = now or timezone.now()
+    acquired = acquired_competence_ids(user)
+    joined = Registration.objects.filter(
+        session=OuterRef("pk"), user=user, status__in=ACTIVE_REGISTRATION
+    )
+    qs = (
+        _browse_queryset(now)
+        .filter(starts_at__gt=now)
+        .exclude(trainers=user)
+        .exclude(Exists(joined))
+        .filter(competences__in=Competence.objects.exclude(pk__in=acquired))
+        .distinct()
+        .order_by("starts_at", "pk")
+    )
+    sessions = list(qs[:limit])
+    for session in sessions:
+        session.missing_competences = [
+            competence for competence in session.competences.all() if competence.pk not in acquired
+        ]
+    return sessions
+
+
+# The trainer's sessions ----------------------------------------------------------------------
+
+
+def sessions_of_trainer(user, *, now=None):
+    """The sessions a user runs, sorted for the "Mes sessions" page: drafts, upcoming (and
+    running), past, cancelled."""
+    now = now or timezone.now()
+    sessions = list(
+        with_counts(
+            Session.objects.filter(trainers=user)
+            .select_related("structure__commune", "version")
+            .prefetch_related(Prefetch("slots", queryset=Slot.objects.order_by("starts_at")))
+        ).order_by("starts_at", "pk")
+    )
+    groups = {"drafts": [], "upcoming": [], "past": [], "cancelled": []}
+    for session in sessions:
+        if session.status == SessionStatus.DRAFT:
+            groups["drafts"].append(session)
+        elif session.status == SessionStatus.CANCELLED:
+            groups["cancelled"].append(session)
+        elif session.ends_at and session.ends_at <= now:
+            groups["past"].append(session)
+        else:
+            groups["upcoming"].append(session)
+    groups["past"].reverse()
+    return groups
+
+
+def next_sessions_of_trainer(user, *, limit=3, now=None):
+    now = now or timezone.now()
+    return list(
+        with_counts(
+            Session.objects.filter(
+                trainers=user,
+                status__in=(SessionStatus.PUBLISHED, SessionStatus.DRAFT),
+                ends_at__gt=now,
+            ).select_related("structure__commune")
+        ).order_by("starts_at", "pk")[:limit]
+    )
+
+
+def trainer_history(trainer):
+    """Who trained whom: the sessions a trainer ran (closed, held or published) with their
+    participants, for the hub."""
+    registrations = Prefetch(
+        "registrations",
+        queryset=Registration.objects.filter(status=RegistrationStatus.REGISTERED)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name"),
+        to_attr="participant_registrations",
+    )
+    return list(
+        Session.objects.filter(trainers=trainer)
+        .exclude(status=SessionStatus.DRAFT)
+        .select_related("structure__commune", "version__referential")
+        .prefetch_related(registrations, _competences_prefetch(), "trainers")
+        .annotate(
+            assessment_count=Count(
+                "assessments", filter=Q(assessments__assessor=trainer), distinct=True
+            )
+        )
+        .order_by("-starts_at", "-pk")
+    )

@@ -1,0 +1,248 @@
+"""Registrations: register (or join the waiting list), cancel, promotion from the waiting list,
+a trainer adding a participant, and the reminders sent the day before.
+
+No overbooking: every write that counts places first locks the session row
+(`select_for_update()` on PostgreSQL; SQLite runs IMMEDIATE transactions, one writer at a time),
+so two people taking the last place at the same instant are served one after the other. The
+partial unique constraint `registration_one_active_per_user` backs the double-registration check.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import log_action
+from core.exceptions import DomainError
+from core.permissions import is_hub_coordinator
+
+from .. import emails
+from ..models import Registration, RegistrationStatus, SessionStatus
+from ..selectors.sessions import ACTIVE_REGISTRATION, is_session_trainer
+from .sessions import check_can_manage, full_clean_or_error, lock
+
+FROZEN_STATUSES = (SessionStatus.CLOSED, SessionStatus.CANCELLED)
+
+
+def _registered_count(session):
+    return session.registrations.filter(status=RegistrationStatus.REGISTERED).count()
+
+
+def _check_not_trainer(session, user):
+    if is_session_trainer(user, session):
+        raise DomainError(
+            _("Les formateurs d'une session ne peuvent pas s'y inscrire comme participants."),
+            "trainer_cannot_register",
+        )
+
+
+def _check_no_active_registration(session, user, *, self_service):
+    current = (
+        Registration.objects.filter(session=session, user=user, status__in=ACTIVE_REGISTRATION)
+        .only("status")
+        .first()
+    )
+    if current is None:
+        return
+    if self_service:
+        message = (
+            _("Vous êtes déjà inscrit·e à cette session.")
+            if current.status == RegistrationStatus.REGISTERED
+            else _("Vous êtes déjà sur la liste d'attente de cette session.")
+        )
+    else:
+        message = _("%(user)s est déjà inscrit·e à cette session (ou en liste d'attente).") % {
+            "user": user
+        }
+    raise DomainError(message, "already_registered")
+
+
+def _create(registration):
+    full_clean_or_error(registration, validate_constraints=False)
+    try:
+        # A savepoint, so that the constraint's refusal leaves the outer transaction usable.
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError as error:
+        raise DomainError(
+            _("Cette personne est déjà inscrite à cette session."), "already_registered"
+        ) from error
+    return registration
+
+
+def _session_is_upcoming(session, now=None):
+    now = now or timezone.now()
+    return (
+        session.status == SessionStatus.PUBLISHED
+        and session.ends_at is not None
+        and session.ends_at > now
+    )
+
+
+@transaction.atomic
+def registration_register(*, actor, session):
+    """The actor registers to a published session that has not started. When it is full they
+    join the waiting list (the returned registration says which)."""
+    session = lock(session)
+    user = actor
+    if session.status != SessionStatus.PUBLISHED:
+        raise DomainError(
+            _("Cette session n'est pas ouverte aux inscriptions."), "session_not_open"
+        )
+    now = timezone.now()
+    if session.starts_at is None or session.starts_at <= now:
+        raise DomainError(
+            _("Les inscriptions sont closes : la session a commencé."), "session_started"
+        )
+    if not user.is_active:
+        raise DomainError(_("Ce compte est désactivé."), "user_inactive")
+    _check_not_trainer(session, user)
+    _check_no_active_registration(session, user, self_service=True)
+    full = _registered_count(session) >= session.capacity
+    registration = _create(
+        Registration(
+            session=session,
+            user=user,
+            status=RegistrationStatus.WAITING if full else RegistrationStatus.REGISTERED,
+            status_changed_at=now,
+        )
+    )
+    log_action(
+        actor=actor, action="registration.create", target=registration, status=registration.status
+    )
+    emails.notify(emails.WAITING if full else emails.REGISTERED, registration)
+    return registration
+
+
+@transaction.atomic
+def registration_add_by_trainer(*, actor, session, user, notify=True):
+    """A trainer of the session (or the hub) registers someone directly, while places remain.
+    `notify=False` for imports that must not e-mail (the e-mail is only sent for sessions still
+    to come anyway)."""
+    session = lock(session)
+    check_can_manage(actor, session)
+    if session.status in FROZEN_STATUSES:
+        raise DomainError(
+            _("La session est clôturée ou annulée : ses inscriptions ne changent plus."),
+            "session_frozen",
+        )
+    if not user.is_active:
+        raise DomainError(
+            _("Le compte de %(user)s est désactivé.") % {"user": user}, "user_inactive"
+        )
+    _check_not_trainer(session, user)
+    _check_no_active_registration(session, user, self_service=False)
+    count = _registered_count(session)
+    if count >= session.capacity:
+        raise DomainError(
+            _("La session est complète (%(count)s places sur %(capacity)s).")
+            % {"count": count, "capacity": session.capacity},
+            "session_full",
+        )
+    registration = _create(
+        Registration(
+            session=session,
+            user=user,
+            status=RegistrationStatus.REGISTERED,
+            status_changed_at=timezone.now(),
+            added_by=actor,
+        )
+    )
+    log_action(actor=actor, action="registration.add_by_trainer", target=registration)
+    if notify and _session_is_upcoming(session):
+        emails.notify(emails.ADDED, registration)
+    return registration
+
+
+def promote_waiting(*, session, actor=None):
+    """Give free places to the waiting list, first come first served. Call it inside a
+    transaction that holds the session lock. Returns the promoted registrations."""
+    if session.status in FROZEN_STATUSES:
+        return []
+    free = session.capacity - _registered_count(session)
+    if free <= 0:
+        return []
+    waiting = list(
+        session.registrations.filter(status=RegistrationStatus.WAITING).order_by(
+            "status_changed_at", "pk"
+        )[:free]
+    )
+    now = timezone.now()
+    for registration in waiting:
+        registration.status = RegistrationStatus.REGISTERED
+        registration.status_changed_at = now
+        registration.save(update_fields=["status", "status_changed_at"])
+        log_action(actor=actor, action="registration.promote", target=registration)
+        if _session_is_upcoming(session, now):
+            emails.notify(emails.PROMOTED, registration)
+    return waiting
+
+
+@transaction.atomic
+def registration_cancel(*, actor, registration):
+    """The participant cancels (before the session starts), or a trainer of the session or the
+    hub removes them (until the session is closed). A freed place goes to the waiting list."""
+    session = lock(registration.session)
+    registration = Registration.objects.select_related("user").get(pk=registration.pk)
+    own = actor.pk == registration.user_id
+    if not own:
+        check_can_manage(actor, session)
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise DomainError(_("Cette inscription est déjà annulée."), "already_cancelled")
+    if session.status in FROZEN_STATUSES:
+        raise DomainError(
+            _("La session est clôturée ou annulée : ses inscriptions ne changent plus."),
+            "session_frozen",
+        )
+    now = timezone.now()
+    if own and not is_hub_coordinator(actor) and session.starts_at and session.starts_at <= now:
+        raise DomainError(
+            _("La session a commencé : prévenez le formateur ou la formatrice de votre absence."),
+            "session_started",
+        )
+    was_registered = registration.status == RegistrationStatus.REGISTERED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.status_changed_at = now
+    registration.save(update_fields=["status", "status_changed_at"])
+    log_action(
+        actor=actor,
+        action="registration.cancel",
+        target=registration,
+        by_participant=own,
+        was_registered=was_registered,
+    )
+    if _session_is_upcoming(session, now):
+        emails.notify(emails.CANCELLED, registration)
+    if was_registered:
+        promote_waiting(session=session, actor=actor)
+    return registration
+
+
+def registrations_send_reminders(*, now=None):
+    """E-mail every registered participant of a published session starting tomorrow (Europe/
+    Paris), once: each registration is claimed by setting reminder_sent_at in one UPDATE, so two
+    workers never send the same reminder. Returns the number of reminders sent."""
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    day_start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
+    day_end = day_start + datetime.timedelta(days=1)
+    candidates = Registration.objects.filter(
+        status=RegistrationStatus.REGISTERED,
+        reminder_sent_at__isnull=True,
+        session__status=SessionStatus.PUBLISHED,
+        session__starts_at__gte=day_start,
+        session__starts_at__lt=day_end,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            claimed = Registration.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now
+            )
+            if claimed:
+                registration = Registration.objects.get(pk=pk)
+                log_action(actor=None, action="registration.remind", target=registration)
+                emails.notify(emails.REMINDER, registration)
+                sent += 1
+    return sent

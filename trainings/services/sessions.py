@@ -1,0 +1,570 @@
+"""Sessions: create, edit, duplicate, publish, cancel, mark as held and close.
+
+Every rule on a session lives here: trainers allowed to train each targeted bloc on the session
+dates, slots that neither overlap nor end before they start, a place or a video link according
+to the format, a capacity that keeps every registered person. Session.starts_at/ends_at are kept
+in sync with the slots here.
+
+Slots in the past are refused, except with `allow_past=True`, which is reserved to data imports
+and the demo (recording a session that already took place); views never pass it.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from competences.models import VersionStatus
+from core.audit import log_action
+from core.exceptions import DomainError
+from core.permissions import is_hub_coordinator
+
+from ..models import RegistrationStatus, Session, SessionFormat, SessionStatus, Slot
+from ..permissions import can_train_bloc
+from ..selectors.sessions import is_session_trainer
+
+EDITABLE_STATUSES = (SessionStatus.DRAFT, SessionStatus.PUBLISHED)
+SESSION_FIELDS = (
+    "title",
+    "description",
+    "objectives",
+    "format",
+    "structure",
+    "address",
+    "video_url",
+    "capacity",
+)
+
+_on_close_callbacks = []
+
+
+def register_on_close(func):
+    """func(session) runs after a session is closed, once the transaction is committed (the
+    certificates app issues the participants' attestations there)."""
+    if func not in _on_close_callbacks:
+        _on_close_callbacks.append(func)
+
+
+@dataclass
+class SlotInput:
+    starts_at: datetime.datetime | None
+    ends_at: datetime.datetime | None
+    id: int | None = None
+
+
+def _slot_inputs(slots):
+    """Accept SlotInput, (start, end) pairs or dicts with starts_at, ends_at and optional id."""
+    result = []
+    for slot in slots:
+        if isinstance(slot, SlotInput):
+            result.append(slot)
+        elif isinstance(slot, dict):
+            result.append(SlotInput(slot.get("starts_at"), slot.get("ends_at"), slot.get("id")))
+        else:
+            starts_at, ends_at = slot
+            result.append(SlotInput(starts_at, ends_at))
+    return result
+
+
+def _when(value):
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def full_clean_or_error(instance, **kwargs):
+    """full_clean(), with the first validation message raised as a DomainError."""
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(
+            messages[0], "invalid", field=None if field == NON_FIELD_ERRORS else field
+        ) from error
+
+
+def check_can_manage(actor, session):
+    if not (is_hub_coordinator(actor) or is_session_trainer(actor, session)):
+        raise DomainError(
+            _("Seuls les formateurs de la session et la coordination du hub peuvent le faire."),
+            "not_session_trainer",
+        )
+
+
+def lock(session):
+    """Re-read the session row under a lock (PostgreSQL; SQLite serialises writers already)."""
+    return Session.objects.select_for_update().get(pk=session.pk)
+
+
+# Validation ----------------------------------------------------------------------------------
+
+
+def _validate_slots(slots, *, existing, allow_past, now):
+    for index, slot in enumerate(slots, start=1):
+        if slot.starts_at is None or slot.ends_at is None:
+            raise DomainError(
+                _("Créneau n°%(n)s : indiquez le début et la fin.") % {"n": index},
+                "slot_incomplete",
+                field="slots",
+            )
+        if slot.ends_at <= slot.starts_at:
+            raise DomainError(
+                _("Créneau n°%(n)s : la fin (%(end)s) doit être après le début (%(start)s).")
+                % {"n": index, "end": _when(slot.ends_at), "start": _when(slot.starts_at)},
+                "slot_ends_before_start",
+                field="slots",
+            )
+        if slot.id is not None and slot.id not in existing:
+            raise DomainError(
+                _("Créneau n°%(n)s : ce créneau n'appartient pas à la session.") % {"n": index},
+                "slot_unknown",
+                field="slots",
+            )
+        unchanged = slot.id is not None and (
+            existing[slot.id].starts_at == slot.starts_at
+            and existing[slot.id].ends_at == slot.ends_at
+        )
+        if not allow_past and not unchanged and slot.starts_at < now:
+            raise DomainError(
+                _("Créneau n°%(n)s : il commence dans le passé (%(start)s).")
+                % {"n": index, "start": _when(slot.starts_at)},
+                "slot_in_past",
+                field="slots",
+            )
+    numbered = sorted(enumerate(slots, start=1), key=lambda item: item[1].starts_at)
+    for (first_n, first), (second_n, second) in zip(numbered, numbered[1:], strict=False):
+        if second.starts_at < first.ends_at:
+            raise DomainError(
+                _("Les créneaux n°%(a)s et n°%(b)s se chevauchent.")
+                % {"a": min(first_n, second_n), "b": max(first_n, second_n)},
+                "slot_overlap",
+                field="slots",
+            )
+
+
+def _validate_version_and_competences(version, competences):
+    if version.status != VersionStatus.PUBLISHED:
+        raise DomainError(
+            _("La version %(version)s du référentiel n'est pas publiée.") % {"version": version},
+            "version_not_published",
+            field="version",
+        )
+    for competence in competences:
+        if competence.version_id != version.pk:
+            raise DomainError(
+                _("La compétence %(code)s n'appartient pas à la version %(version)s.")
+                % {"code": competence.code, "version": version},
+                "competence_wrong_version",
+                field="competences",
+            )
+
+
+def _session_days(slots):
+    days = sorted({timezone.localdate(slot.starts_at) for slot in slots})
+    days += [timezone.localdate(slot.ends_at) for slot in slots]
+    return sorted(set(days)) or [timezone.localdate()]
+
+
+def _validate_trainers(trainers, competences, slots):
+    if not trainers:
+        raise DomainError(
+            _("Indiquez au moins un formateur ou une formatrice."), "no_trainer", field="trainers"
+        )
+    blocs = {competence.bloc_id: competence.bloc for competence in competences}
+    days = _session_days(slots)
+    for trainer in trainers:
+        for bloc in sorted(blocs.values(), key=lambda b: (b.order, b.code)):
+            for day in days:
+                if not can_train_bloc(trainer, bloc, day):
+                    raise DomainError(
+                        _(
+                            "%(trainer)s n'est pas habilité·e à former sur le bloc %(bloc)s "
+                            "le %(day)s."
+                        )
+                        % {
+                            "trainer": trainer,
+                            "bloc": f"{bloc.code} — {bloc.title}",
+                            "day": formats.date_format(day, "SHORT_DATE_FORMAT"),
+                        },
+                        "trainer_not_accredited",
+                        field="trainers",
+                    )
+
+
+def _validate_place(session):
+    needs_place = session.format in (SessionFormat.ONSITE, SessionFormat.HYBRID)
+    needs_link = session.format in (SessionFormat.REMOTE, SessionFormat.HYBRID)
+    if needs_place and session.structure_id is None and not session.address.strip():
+        raise DomainError(
+            _(
+                "Une session en présentiel ou hybride a besoin d'un lieu : une structure ou une "
+                "adresse."
+            ),
+            "place_required",
+            field="structure",
+        )
+    if needs_link and not session.video_url:
+        raise DomainError(
+            _("Une session à distance ou hybride a besoin d'un lien de visioconférence."),
+            "video_url_required",
+            field="video_url",
+        )
+
+
+def _registered_count(session):
+    return session.registrations.filter(status=RegistrationStatus.REGISTERED).count()
+
+
+def _validate_capacity(session, *, registered):
+    if session.capacity is None or session.capacity < 1:
+        raise DomainError(
+            _("Une session a au moins une place."), "capacity_invalid", field="capacity"
+        )
+    if session.capacity < registered:
+        raise DomainError(
+            _(
+                "Le nombre de places (%(capacity)s) ne peut pas être inférieur au nombre de "
+                "personnes déjà inscrites (%(count)s)."
+            )
+            % {"capacity": session.capacity, "count": registered},
+            "capacity_below_registered",
+            field="capacity",
+        )
+
+
+def _validate_publishable(competences, slots):
+    if not slots:
+        raise DomainError(_("Une session publiée a au moins un créneau."), "no_slot", field="slots")
+    if not competences:
+        raise DomainError(
+            _("Une session publiée vise au moins une compétence."),
+            "no_competence",
+            field="competences",
+        )
+
+
+def _check_actor_is_trainer(actor, trainers):
+    if not is_hub_coordinator(actor) and actor not in trainers:
+        raise DomainError(
+            _("Vous devez faire partie des formateurs de la session."),
+            "actor_not_trainer",
+            field="trainers",
+        )
+
+
+# Writes --------------------------------------------------------------------------------------
+
+
+def _apply_slots(session, slots):
+    """Update kept slots in place (their attendance stays attached), create new ones, delete the
+    removed ones — refused for a slot that already has attendance marks."""
+    existing = {slot.pk: slot for slot in session.slots.all()}
+    kept = {slot.id for slot in slots if slot.id is not None}
+    for slot_id, slot in existing.items():
+        if slot_id not in kept and slot.attendances.exists():
+            raise DomainError(
+                _("Le créneau du %(start)s a déjà des émargements : il ne peut pas être supprimé.")
+                % {"start": _when(slot.starts_at)},
+                "slot_has_attendance",
+                field="slots",
+            )
+    for slot_id, slot in existing.items():
+        if slot_id not in kept:
+            slot.delete()
+    for item in slots:
+        slot = existing[item.id] if item.id is not None else Slot(session=session)
+        slot.starts_at, slot.ends_at = item.starts_at, item.ends_at
+        full_clean_or_error(slot)
+        slot.save()
+    _sync_bounds(session)
+
+
+def _sync_bounds(session):
+    bounds = list(session.slots.order_by("starts_at").values_list("starts_at", "ends_at"))
+    session.starts_at = bounds[0][0] if bounds else None
+    session.ends_at = max((end for _start, end in bounds), default=None)
+    session.save(update_fields=["starts_at", "ends_at", "updated_at"])
+
+
+@transaction.atomic
+def session_create(
+    *,
+    actor,
+    version,
+    title,
+    capacity,
+    competences=(),
+    trainers=None,
+    slots=(),
+    format=SessionFormat.ONSITE,
+    structure=None,
+    address="",
+    video_url="",
+    description="",
+    objectives="",
+    allow_past=False,
+):
+    """A new draft session. `trainers` defaults to the actor; a trainer must be among them
+    (the hub may schedule a session for others)."""
+    competences = list(competences)
+    trainers = list(trainers) if trainers else [actor]
+    slots = _slot_inputs(slots)
+    session = Session(
+        version=version,
+        title=title,
+        description=description,
+        objectives=objectives,
+        format=format,
+        structure=structure,
+        address=address,
+        video_url=video_url,
+        capacity=capacity,
+        status=SessionStatus.DRAFT,
+        created_by=actor,
+    )
+    _check_actor_is_trainer(actor, trainers)
+    _validate_version_and_competences(version, competences)
+    _validate_slots(slots, existing={}, allow_past=allow_past, now=timezone.now())
+    _validate_trainers(trainers, competences, slots)
+    _validate_place(session)
+    _validate_capacity(session, registered=0)
+    full_clean_or_error(session)
+    session.save()
+    session.competences.set(competences)
+    session.trainers.set(trainers)
+    _apply_slots(session, slots)
+    log_action(
+        actor=actor,
+        action="session.create",
+        target=session,
+        competences=[c.code for c in competences],
+        trainers=[t.pk for t in trainers],
+        slots=[(s.starts_at, s.ends_at) for s in slots],
+    )
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *, actor, session, competences=None, trainers=None, slots=None, allow_past=False, **fields
+):
+    """Edit a draft or published session. Only the given fields change; `slots` replaces the
+    list (items with an `id` keep that slot). Freed places go to the waiting list."""
+    from .registrations import promote_waiting
+
+    session = lock(session)
+    check_can_manage(actor, session)
+    if session.status not in EDITABLE_STATUSES:
+        raise DomainError(
+            _("Seules les sessions en brouillon ou publiées peuvent être modifiées."),
+            "session_not_editable",
+        )
+    unknown = set(fields) - set(SESSION_FIELDS) - {"version"}
+    if unknown:
+        raise TypeError(f"Unknown session fields: {sorted(unknown)}")
+    if "version" in fields and fields["version"].pk != session.version_id:
+        if session.status != SessionStatus.DRAFT:
+            raise DomainError(
+                _("La version du référentiel ne peut changer que sur un brouillon."),
+                "version_locked",
+                field="version",
+            )
+        session.version = fields["version"]
+    for name in SESSION_FIELDS:
+        if name in fields:
+            setattr(session, name, fields[name])
+    competences = list(session.competences.all()) if competences is None else list(competences)
+    trainers = list(session.trainers.all()) if trainers is None else list(trainers)
+    existing = {slot.pk: slot for slot in session.slots.all()}
+    if slots is None:
+        slot_inputs = [SlotInput(s.starts_at, s.ends_at, s.pk) for s in existing.values()]
+    else:
+        slot_inputs = _slot_inputs(slots)
+    if not is_hub_coordinator(actor) and actor not in trainers:
+        raise DomainError(
+            _("Vous ne pouvez pas vous retirer vous-même des formateurs de la session."),
+            "actor_not_trainer",
+            field="trainers",
+        )
+    _validate_version_and_competences(session.version, competences)
+    _validate_slots(slot_inputs, existing=existing, allow_past=allow_past, now=timezone.now())
+    _validate_trainers(trainers, competences, slot_inputs)
+    _validate_place(session)
+    _validate_capacity(session, registered=_registered_count(session))
+    if session.status == SessionStatus.PUBLISHED:
+        _validate_publishable(competences, slot_inputs)
+    full_clean_or_error(session)
+    session.save()
+    session.competences.set(competences)
+    session.trainers.set(trainers)
+    _apply_slots(session, slot_inputs)
+    log_action(
+        actor=actor,
+        action="session.update",
+        target=session,
+        fields=sorted(fields),
+        competences=[c.code for c in competences],
+        trainers=[t.pk for t in trainers],
+        slots=[(s.starts_at, s.ends_at) for s in slot_inputs],
+    )
+    promote_waiting(session=session, actor=actor)
+    return session
+
+
+def _shift(moment, weeks):
+    """Same wall-clock time `weeks` weeks later in Europe/Paris (across DST changes)."""
+    local = timezone.localtime(moment).replace(tzinfo=None)
+    return timezone.make_aware(local + datetime.timedelta(weeks=weeks))
+
+
+@transaction.atomic
+def session_duplicate(*, actor, session, weeks=1):
+    """A new draft copying the session (competences, trainers, place, capacity) with its slots
+    shifted by `weeks` weeks."""
+    check_can_manage(actor, session)
+    if weeks < 0 or weeks > 104:
+        raise DomainError(
+            _("Le décalage doit être compris entre 0 et 104 semaines."),
+            "invalid_shift",
+            field="weeks",
+        )
+    suffix = " " + _("(copie)")
+    copy = session_create(
+        actor=actor,
+        version=session.version,
+        title=session.title[: 200 - len(suffix)] + suffix,
+        description=session.description,
+        objectives=session.objectives,
+        format=session.format,
+        structure=session.structure,
+        address=session.address,
+        video_url=session.video_url,
+        capacity=session.capacity,
+        competences=list(session.competences.all()),
+        trainers=list(session.trainers.all()),
+        slots=[
+            (_shift(slot.starts_at, weeks), _shift(slot.ends_at, weeks))
+            for slot in session.slots.order_by("starts_at")
+        ],
+    )
+    log_action(actor=actor, action="session.duplicate", target=copy, source=session.pk, weeks=weeks)
+    return copy
+
+
+@transaction.atomic
+def session_publish(*, actor, session, allow_past=False):
+    session = lock(session)
+    check_can_manage(actor, session)
+    if session.status != SessionStatus.DRAFT:
+        raise DomainError(_("Seul un brouillon peut être publié."), "session_not_draft", field=None)
+    competences = list(session.competences.select_related("bloc"))
+    slots = list(session.slots.all())
+    _validate_publishable(competences, slots)
+    if not allow_past and session.ends_at <= timezone.now():
+        raise DomainError(
+            _("Cette session est terminée : elle ne peut plus être publiée."),
+            "session_over",
+        )
+    _validate_trainers(list(session.trainers.all()), competences, slots)
+    _validate_place(session)
+    session.status = SessionStatus.PUBLISHED
+    session.published_at = timezone.now()
+    session.save(update_fields=["status", "published_at", "updated_at"])
+    log_action(actor=actor, action="session.publish", target=session)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, actor, session, reason=""):
+    """Cancel a draft or published session. A published one needs a reason, and everyone
+    registered or waiting is told by e-mail."""
+    from .. import emails
+
+    session = lock(session)
+    check_can_manage(actor, session)
+    if session.status not in EDITABLE_STATUSES:
+        raise DomainError(
+            _("Seules les sessions en brouillon ou publiées peuvent être annulées."),
+            "session_not_cancellable",
+        )
+    reason = reason.strip()
+    was_published = session.status == SessionStatus.PUBLISHED
+    if was_published and not reason:
+        raise DomainError(
+            _("Indiquez le motif de l'annulation : il est envoyé aux personnes inscrites."),
+            "reason_required",
+            field="reason",
+        )
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = timezone.now()
+    session.cancellation_reason = reason
+    session.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
+    log_action(actor=actor, action="session.cancel", target=session, reason=reason)
+    if was_published:
+        for registration in session.registrations.filter(
+            status__in=(RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
+        ):
+            emails.notify(emails.SESSION_CANCELLED, registration)
+    return session
+
+
+@transaction.atomic
+def session_mark_held(*, actor, session, now=None):
+    """published → held once the last slot has ended (`actor` is None for the daily task)."""
+    now = now or timezone.now()
+    session = lock(session)
+    if actor is not None:
+        check_can_manage(actor, session)
+    if session.status != SessionStatus.PUBLISHED:
+        raise DomainError(
+            _("Seule une session publiée peut être déclarée réalisée."), "not_published"
+        )
+    if session.ends_at is None or session.ends_at > now:
+        raise DomainError(
+            _("La session n'est pas terminée : son dernier créneau n'est pas passé."),
+            "session_not_over",
+        )
+    session.status = SessionStatus.HELD
+    session.save(update_fields=["status", "updated_at"])
+    log_action(actor=actor, action="session.mark_held", target=session)
+    return session
+
+
+def sessions_mark_held(*, now=None):
+    """Mark every published session whose last slot has ended as held. Returns how many."""
+    now = now or timezone.now()
+    ids = list(
+        Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        session_mark_held(actor=None, session=Session(pk=pk), now=now)
+    return len(ids)
+
+
+@transaction.atomic
+def session_close(*, actor, session, now=None):
+    """Close a published or held session whose last slot has ended: attendance and assessments
+    are frozen, then the close callbacks run after commit (attestations)."""
+    now = now or timezone.now()
+    session = lock(session)
+    check_can_manage(actor, session)
+    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.HELD):
+        raise DomainError(
+            _("Seule une session publiée ou réalisée peut être clôturée."),
+            "session_not_closable",
+        )
+    if session.ends_at is None or session.ends_at > now:
+        raise DomainError(
+            _("La session ne peut être clôturée qu'après la fin de son dernier créneau."),
+            "session_not_over",
+        )
+    session.status = SessionStatus.CLOSED
+    session.closed_at = now
+    session.save(update_fields=["status", "closed_at", "updated_at"])
+    log_action(actor=actor, action="session.close", target=session)
+    for callback in list(_on_close_callbacks):
+        transaction.on_commit(lambda callback=callback: callback(session))
+    return session
