@@ -1,0 +1,272 @@
+"""Reading an uploaded file (CSV, XLSX or JSON) into a header and numbered rows.
+
+Refusals at this stage concern the whole file (size, encoding, structure, formulas) and are raised
+as ImportRefused; row-by-row checks happen in validation.py.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .issues import LINE, MAX_BYTES, MAX_ROWS, RECORD, ImportIssue, ImportRefused, refuse
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+@dataclass
+class Table:
+    headers: list
+    rows: list = field(default_factory=list)  # [(line number, [cell values as str])]
+    unit: str = LINE
+    encoding: str = ""
+
+
+def format_from_filename(name):
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return suffix if suffix in FORMATS else None
+
+
+def read_limited(fileobj):
+    """Read at most MAX_BYTES from a file object; refuse a bigger file without reading it."""
+    size = getattr(fileobj, "size", None)
+    if size is not None and size > MAX_BYTES:
+        _refuse_size()
+    data = fileobj.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        _refuse_size()
+    return data
+
+
+def _refuse_size():
+    refuse(
+        _("Le fichier dépasse %(mb)s Mo : il est refusé. Un référentiel tient en bien moins.")
+        % {"mb": MAX_BYTES // (1024 * 1024)}
+    )
+
+
+def _refuse_rows():
+    refuse(
+        _(
+            "Le fichier dépasse %(max)s lignes de données : il est refusé. Vérifiez qu'il "
+            "s'agit bien d'un référentiel (une ligne par critère)."
+        )
+        % {"max": f"{MAX_ROWS:_}".replace("_", "\u202f")}
+    )
+
+
+# Bytes forming valid UTF-8 multi-byte sequences. Found in a file that is not valid UTF-8, they
+# mean mixed encodings (e.g. a UTF-8 file edited by a Windows-1252 tool): nobody can tell which
+# reading is right.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _undecidable():
+    return _(
+        "L'encodage du fichier n'a pas pu être déterminé (ni UTF-8, ni Windows-1252). "
+        "Enregistrez-le en « CSV UTF-8 » depuis votre tableur et recommencez."
+    )
+
+
+def decode_text(data, *, allow_windows_1252=True):
+    """Strict UTF-8 (with or without BOM), else Windows-1252 when the bytes are plausible."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        refuse(_("Le fichier est encodé en UTF-16 : enregistrez-le en UTF-8 et recommencez."))
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            text, encoding = data[3:].decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            refuse(_undecidable())
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            if not allow_windows_1252:
+                refuse(_("Le fichier doit être encodé en UTF-8."))
+            try:
+                text, encoding = data.decode("cp1252"), "windows-1252"
+            except UnicodeDecodeError:
+                refuse(_undecidable())
+            high = sum(1 for byte in data if byte >= 0x80)
+            in_sequences = sum(len(m) for m in _UTF8_SEQUENCE.findall(data))
+            if in_sequences and in_sequences * 2 >= high:
+                refuse(_undecidable())
+    if _CONTROL.search(text):
+        refuse(
+            _(
+                "Le fichier contient des caractères de contrôle : ce n'est pas un fichier texte "
+                "lisible. Enregistrez-le en « CSV UTF-8 » et recommencez."
+            )
+        )
+    return text, encoding
+
+
+def normalize_header(value):
+    return str(value if value is not None else "").strip().lower()
+
+
+def _blank(values):
+    return all(not str(value).strip() for value in values)
+
+
+def read_csv(data):
+    text, encoding = decode_text(data)
+    first_line = text.split("\n", 1)[0]
+    # French spreadsheets write ";"; others ",". The header names contain neither.
+    delimiter = ";" if ";" in first_line else ("," if "," in first_line else "\t")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table = Table(headers=[], encoding=encoding)
+    previous_end = 0
+    try:
+        for cells in reader:
+            line = previous_end + 1
+            previous_end = reader.line_num
+            if not table.headers:
+                table.headers = [normalize_header(cell) for cell in cells]
+                continue
+            if not cells or _blank(cells):
+                continue
+            if len(table.rows) >= MAX_ROWS:
+                _refuse_rows()
+            table.rows.append((line, cells))
+    except csv.Error as error:
+        refuse(
+            _("Le fichier CSV est mal formé (guillemets non refermés ?) : %(error)s")
+            % {"error": error},
+            line=previous_end + 1,
+        )
+    if not table.headers:
+        refuse(_("Le fichier est vide."))
+    return table
+
+
+def _xlsx_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(data):
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # Not data_only: cells holding formulas must be seen as formulas, to refuse them.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        refuse(_("Le fichier n'est pas un classeur XLSX lisible."))
+    try:
+        sheet = workbook.worksheets[0]
+        table = Table(headers=[])
+        formulas = []
+        seen = 0
+        for row in sheet.iter_rows():
+            seen += 1
+            if seen > MAX_ROWS * 4:  # thousands of formatted but empty rows: same refusal
+                _refuse_rows()
+            formulas.extend(cell.coordinate for cell in row if cell.data_type == "f")
+            values = [_xlsx_value(getattr(cell, "value", None)) for cell in row]
+            line = next((cell.row for cell in row if hasattr(cell, "row")), seen)
+            if not table.headers:
+                if _blank(values):
+                    refuse(_("La première ligne doit contenir les noms des colonnes."), line=1)
+                table.headers = [normalize_header(value) for value in values]
+                while table.headers and not table.headers[-1]:
+                    table.headers.pop()
+                continue
+            if _blank(values):
+                continue
+            if len(table.rows) >= MAX_ROWS:
+                _refuse_rows()
+            table.rows.append((line, values))
+    finally:
+        workbook.close()
+    if formulas:
+        shown = ", ".join(formulas[:30])
+        more = len(formulas) - 30
+        message = ngettext(
+            "Le classeur contient une formule (cellule %(cells)s) : remplacez-la par sa valeur "
+            "(copier puis « coller les valeurs ») et recommencez.",
+            "Le classeur contient des formules (cellules %(cells)s) : remplacez-les par leurs "
+            "valeurs (copier puis « coller les valeurs ») et recommencez.",
+            len(formulas),
+        ) % {"cells": shown + (f" … (+{more})" if more > 0 else "")}
+        refuse(message)
+    if not table.headers:
+        refuse(_("Le classeur est vide."))
+    return table
+
+
+def read_json(data):
+    text, _encoding = decode_text(data, allow_windows_1252=False)
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as error:
+        refuse(
+            _("Le JSON est invalide (colonne %(col)s) : %(msg)s")
+            % {"col": error.colno, "msg": error.msg},
+            line=error.lineno,
+        )
+    if not isinstance(records, list):
+        refuse(_("Le JSON doit être une liste d'objets, un par critère."))
+    if len(records) > MAX_ROWS:
+        _refuse_rows()
+    headers = []
+    issues = []
+    for record in records:
+        if isinstance(record, dict):
+            for key in record:
+                if normalize_header(key) not in headers:
+                    headers.append(normalize_header(key))
+    table = Table(headers=headers, unit=RECORD, encoding="utf-8")
+    for position, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            issues.append(ImportIssue(position, _("ce n'est pas un objet JSON."), RECORD))
+            continue
+        by_name = {normalize_header(key): value for key, value in record.items()}
+        values = []
+        for header in headers:
+            value = by_name.get(header)
+            if isinstance(value, dict | list):
+                issues.append(
+                    ImportIssue(
+                        position,
+                        _("la valeur de « %(col)s » doit être un texte ou un nombre.")
+                        % {"col": header},
+                        RECORD,
+                    )
+                )
+                value = ""
+            values.append(_xlsx_value(value))
+        if not _blank(values):
+            table.rows.append((position, values))
+    if issues:
+        raise ImportRefused(issues)
+    return table
+
+
+READERS = {"csv": read_csv, "xlsx": read_xlsx, "json": read_json}
+
+
+def read_table(data, fmt):
+    if len(data) > MAX_BYTES:
+        _refuse_size()
+    if fmt not in READERS:
+        refuse(_("Format non pris en charge : choisissez CSV, XLSX ou JSON."))
+    return READERS[fmt](data)

@@ -1,0 +1,341 @@
+"""Referentials and the life of their versions: draft → published → retired.
+
+A published (or retired) version is frozen. "New version" clones any version into a draft; the
+clone gets new rows, so what was assessed or certified against the old rows never changes.
+"""
+
+from django.db import transaction
+from django.db.models import Max, ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import log_action
+from core.exceptions import DomainError
+
+from ..models import (
+    Bloc,
+    Competence,
+    Criterion,
+    ProficiencyLevel,
+    Referential,
+    ReferentialVersion,
+    VersionStatus,
+)
+from ._common import frozen_error, lock_editable_version
+
+# (rank, label, description, counts as acquired) — data, stored in French like the content.
+DEFAULT_SCALE = [
+    (
+        1,
+        "Découverte",
+        "A entendu parler de la compétence, l'a observée ; ne la met pas encore en œuvre seul·e.",
+        False,
+    ),
+    (
+        2,
+        "En cours d'acquisition",
+        "La met en œuvre avec l'appui d'un pair ou d'un formateur, dans des situations simples.",
+        False,
+    ),
+    (
+        3,
+        "Acquis",
+        "La met en œuvre seul·e, de façon fiable, dans les situations courantes du poste.",
+        True,
+    ),
+    (
+        4,
+        "Maîtrisé",
+        "L'adapte aux situations complexes et sait la transmettre à d'autres médiateurs.",
+        False,
+    ),
+]
+
+
+@transaction.atomic
+def referential_create(*, actor, code, title, description=""):
+    referential = Referential(code=code, title=title, description=description)
+    referential.full_clean()
+    referential.save()
+    log_action(actor=actor, action="referential.create", target=referential)
+    return referential
+
+
+@transaction.atomic
+def referential_update(*, actor, referential, title, description=""):
+    referential.title = title
+    referential.description = description
+    referential.full_clean()
+    referential.save()
+    log_action(actor=actor, action="referential.update", target=referential)
+    return referential
+
+
+def _next_number(referential):
+    # Lock the referential so two drafts created at once do not get the same number.
+    Referential.objects.select_for_update().filter(pk=referential.pk).first()
+    top = referential.versions.aggregate(top=Max("number"))["top"] or 0
+    return top + 1
+
+
+def _copy_scale(source, target):
+    if source is not None and source.levels.exists():
+        rows = [
+            ProficiencyLevel(
+                version=target,
+                rank=level.rank,
+                label=level.label,
+                description=level.description,
+                counts_as_acquired=level.counts_as_acquired,
+            )
+            for level in source.levels.all()
+        ]
+    else:
+        rows = [
+            ProficiencyLevel(
+                version=target,
+                rank=rank,
+                label=label,
+                description=description,
+                counts_as_acquired=acquired,
+            )
+            for rank, label, description, acquired in DEFAULT_SCALE
+        ]
+    ProficiencyLevel.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def version_create(*, actor, referential, notes="", scale_from=None):
+    """An empty draft. Its scale is copied from `scale_from`, else from the referential's latest
+    version, else the default four levels."""
+    number = _next_number(referential)
+    if scale_from is None:
+        scale_from = referential.versions.order_by("-number").first()
+    version = ReferentialVersion(referential=referential, number=number, notes=notes)
+    version.full_clean()
+    version.save()
+    _copy_scale(scale_from, version)
+    log_action(actor=actor, action="version.create", target=version)
+    return version
+
+
+@transaction.atomic
+def version_update(*, actor, version, notes):
+    version = lock_editable_version(version)
+    version.notes = notes
+    version.full_clean()
+    version.save(update_fields=["notes"])
+    log_action(actor=actor, action="version.update", target=version)
+    return version
+
+
+def _bulk_content(version, blocs):
+    """Write blocs → competences → criteria given as plain dicts, in three bulk inserts."""
+    bloc_rows = [
+        Bloc(
+            version=version,
+            code=bloc["code"],
+            title=bloc["title"],
+            description=bloc.get("description", ""),
+            evaluation_modalities=bloc.get("evaluation_modalities", ""),
+            order=bloc["order"],
+        )
+        for bloc in blocs
+    ]
+    for row in bloc_rows:
+        row.full_clean(exclude=["version"], validate_unique=False, validate_constraints=False)
+    Bloc.objects.bulk_create(bloc_rows)
+
+    competence_rows = []
+    for bloc, bloc_row in zip(blocs, bloc_rows, strict=True):
+        for competence in bloc["competences"]:
+            competence_rows.append(
+                Competence(
+                    version=version,
+                    bloc=bloc_row,
+                    code=competence["code"],
+                    title=competence["title"],
+                    description=competence.get("description", ""),
+                    order=competence["order"],
+                )
+            )
+    for row in competence_rows:
+        row.full_clean(
+            exclude=["version", "bloc"], validate_unique=False, validate_constraints=False
+        )
+    Competence.objects.bulk_create(competence_rows)
+
+    criterion_rows = []
+    competence_iter = iter(competence_rows)
+    for bloc in blocs:
+        for competence in bloc["competences"]:
+            competence_row = next(competence_iter)
+            for criterion in competence["criteria"]:
+                criterion_rows.append(
+                    Criterion(
+                        version=version,
+                        competence=competence_row,
+                        code=criterion["code"],
+                        text=criterion["text"],
+                        order=criterion["order"],
+                    )
+                )
+    for row in criterion_rows:
+        row.full_clean(
+            exclude=["version", "competence"], validate_unique=False, validate_constraints=False
+        )
+    Criterion.objects.bulk_create(criterion_rows, batch_size=1000)
+    return len(bloc_rows), len(competence_rows), len(criterion_rows)
+
+
+def content_as_dicts(version):
+    """A version's blocs → competences → criteria as plain dicts (the shape `_bulk_content`,
+    the import and the export share)."""
+    from ..selectors import version_with_content
+
+    version = version_with_content(version)
+    return [
+        {
+            "code": bloc.code,
+            "title": bloc.title,
+            "description": bloc.description,
+            "evaluation_modalities": bloc.evaluation_modalities,
+            "order": bloc.order,
+            "competences": [
+                {
+                    "code": competence.code,
+                    "title": competence.title,
+                    "description": competence.description,
+                    "order": competence.order,
+                    "criteria": [
+                        {"code": criterion.code, "text": criterion.text, "order": criterion.order}
+                        for criterion in competence.criteria.all()
+                    ],
+                }
+                for competence in bloc.competences.all()
+            ],
+        }
+        for bloc in version.blocs.all()
+    ]
+
+
+@transaction.atomic
+def version_clone(*, actor, version, notes=""):
+    """A new draft holding a copy of `version`'s scale and content (new rows, same codes)."""
+    referential = version.referential
+    number = _next_number(referential)
+    draft = ReferentialVersion(
+        referential=referential,
+        number=number,
+        cloned_from=version,
+        notes=notes or _("Créée à partir de la version %(number)s.") % {"number": version.number},
+    )
+    draft.full_clean()
+    draft.save()
+    _copy_scale(version, draft)
+    counts = _bulk_content(draft, content_as_dicts(version))
+    log_action(actor=actor, action="version.clone", target=draft, source=version.pk, counts=counts)
+    return draft
+
+
+@transaction.atomic
+def version_import(*, actor, code, title="", blocs, notes=""):
+    """A new draft of referential `code` (created, titled `title`, when new) holding `blocs`
+    (validated plain dicts, see competences.importing)."""
+    referential = Referential.objects.filter(code=code).first()
+    if referential is None:
+        if not title:
+            raise DomainError(
+                _("Le référentiel « %(code)s » n'existe pas encore : indiquez son intitulé.")
+                % {"code": code},
+                "title_required",
+                field="title",
+            )
+        referential = referential_create(actor=actor, code=code, title=title)
+    version = version_create(actor=actor, referential=referential, notes=notes)
+    counts = _bulk_content(version, blocs)
+    log_action(actor=actor, action="version.import", target=version, counts=counts)
+    return version
+
+
+def publication_problems(version):
+    """Why a draft cannot be published yet (an empty list when it can)."""
+    problems = []
+    blocs = list(version.blocs.prefetch_related("competences__criteria"))
+    if not blocs:
+        problems.append(_("la version ne contient aucun bloc"))
+    for bloc in blocs:
+        competences = list(bloc.competences.all())
+        if not competences:
+            problems.append(_("le bloc %(code)s n'a aucune compétence") % {"code": bloc.code})
+        for competence in competences:
+            if not competence.criteria.all():
+                problems.append(
+                    _("la compétence %(code)s n'a aucun critère d'évaluation")
+                    % {"code": competence.code}
+                )
+    levels = list(version.levels.all())
+    if not levels:
+        problems.append(_("l'échelle de maîtrise est vide"))
+    elif sum(1 for level in levels if level.counts_as_acquired) != 1:
+        problems.append(_("l'échelle doit avoir exactement un niveau « acquis »"))
+    return problems
+
+
+@transaction.atomic
+def version_publish(*, actor, version, retire_previous=False):
+    """Publish a complete draft. Earlier published versions stay published (sessions and
+    pathways may still use them) unless `retire_previous` is set."""
+    version = lock_editable_version(version)
+    problems = publication_problems(version)
+    if problems:
+        raise DomainError(
+            _("Cette version ne peut pas être publiée : %(problems)s.")
+            % {"problems": " ; ".join(str(p) for p in problems)},
+            "version_incomplete",
+            params={"problems": problems},
+        )
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = timezone.now()
+    version.full_clean()
+    version.save(update_fields=["status", "published_at"])
+    log_action(actor=actor, action="version.publish", target=version)
+    if retire_previous:
+        others = ReferentialVersion.objects.filter(
+            referential_id=version.referential_id, status=VersionStatus.PUBLISHED
+        ).exclude(pk=version.pk)
+        for other in others:
+            version_retire(actor=actor, version=other)
+    return version
+
+
+@transaction.atomic
+def version_retire(*, actor, version):
+    """A retired version stays readable (and frozen); its pathways close to new enrollments."""
+    version = ReferentialVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != VersionStatus.PUBLISHED:
+        raise DomainError(
+            _("Seule une version publiée peut être retirée."), "version_not_published"
+        )
+    version.status = VersionStatus.RETIRED
+    version.retired_at = timezone.now()
+    version.save(update_fields=["status", "retired_at"])
+    version.pathways.filter(is_active=True).update(is_active=False)
+    log_action(actor=actor, action="version.retire", target=version)
+    return version
+
+
+@transaction.atomic
+def version_delete(*, actor, version):
+    """Only a draft can be deleted: published content is evidence for assessments."""
+    version = ReferentialVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_frozen:
+        raise frozen_error()
+    log_action(actor=actor, action="version.delete", target=version)
+    try:
+        version.delete()
+    except ProtectedError as error:
+        raise DomainError(
+            _("Cette version est utilisée (sessions, parcours…) : elle ne peut être supprimée."),
+            "in_use",
+        ) from error
