@@ -127,10 +127,6 @@ class Commune(models.Model):
     def postal_codes_display(self):
         return ", ".join(self.postal_code_list)
 
-    @staticmethod
-    def departement_code_for(insee_code):
-        return insee_code[:3] if insee_code.startswith("97") else insee_code[:2]
-
 
 class StructureKind(models.TextChoices):
     ASSOCIATION = "association", _("Association")

@@ -33,8 +33,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-            # Browser tests flush the database; restore the migrated reference data afterwards.
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            # The live server thread needs committed data; tests/conftest.py restores the
+            # reference data that the flush after each transactional test removes.
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(scope="session")
