@@ -1,0 +1,273 @@
+"""Forms for sessions: the session itself, its slots (a formset), duplication, cancellation,
+and the filters of the browse page. Rules are checked by the services; these forms only parse."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Departement, Structure
+from competences.models import Competence, ReferentialVersion, VersionStatus
+from core.permissions import is_hub_coordinator
+
+from ..models import SessionFormat
+from ..permissions import trainer_candidates
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def published_versions():
+    return ReferentialVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related(
+        "referential"
+    )
+
+
+class UserChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.get_full_name()} ({obj.email})"
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(label=_("Intitulé"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Ce que les participants vont faire, pour qui la session est pensée."),
+    )
+    objectives = forms.CharField(
+        label=_("Objectifs pédagogiques"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Repris sur les attestations de fin de formation."),
+    )
+    version = forms.ModelChoiceField(
+        label=_("Version du référentiel"), queryset=published_versions(), empty_label=None
+    )
+    competences = forms.ModelMultipleChoiceField(
+        label=_("Compétences visées"),
+        queryset=Competence.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=SessionFormat.choices)
+    structure = forms.ModelChoiceField(
+        label=_("Lieu : structure"),
+        queryset=Structure.objects.select_related("commune").order_by("name"),
+        required=False,
+        help_text=_("Pour une session en présentiel ou hybride : une structure ou une adresse."),
+    )
+    address = forms.CharField(label=_("Lieu : adresse"), max_length=255, required=False)
+    video_url = forms.URLField(
+        label=_("Lien de visioconférence"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Pour une session à distance ou hybride."),
+    )
+    capacity = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=500)
+    co_trainers = UserChoiceField(
+        label=_("Co-formateurs"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Parmi les personnes habilitées sur ce référentiel."),
+    )
+
+    def __init__(self, *args, actor, session=None, **kwargs):
+        self.actor = actor
+        self.session = session
+        if session is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "title": session.title,
+                "description": session.description,
+                "objectives": session.objectives,
+                "version": session.version_id,
+                "competences": [c.pk for c in session.competences.all()],
+                "format": session.format,
+                "structure": session.structure_id,
+                "address": session.address,
+                "video_url": session.video_url,
+                "capacity": session.capacity,
+                "co_trainers": [t.pk for t in session.trainers.all() if t.pk != actor.pk],
+            }
+        super().__init__(*args, **kwargs)
+        self.version = self._chosen_version()
+        # Choosing another version reloads its competences and co-trainers in place (htmx).
+        self.fields["version"].widget.attrs.update(
+            {
+                "hx-get": reverse("trainings:session_competence_choices"),
+                "hx-target": "#version-fields",
+                "hx-trigger": "change",
+            }
+        )
+        if session is not None and session.status != "draft":
+            self.fields["version"].disabled = True
+        if self.version is not None:
+            self.fields["competences"].queryset = Competence.objects.filter(
+                version=self.version
+            ).select_related("bloc")
+            self.fields["co_trainers"].queryset = trainer_candidates(self.version).exclude(
+                pk=actor.pk
+            )
+
+    def _chosen_version(self):
+        versions = published_versions()
+        if self.session is not None and self.session.status != "draft":
+            return self.session.version
+        raw = self.data.get("version") if self.is_bound else self.initial.get("version")
+        if raw:
+            found = versions.filter(pk=raw).first() if str(raw).isdigit() else None
+            if found is not None:
+                return found
+        return versions.order_by("-published_at", "-pk").first()
+
+    def competence_groups(self):
+        """[(bloc, [(competence, checked)])] for checkboxes grouped by bloc."""
+        if self.version is None:
+            return []
+        if self.is_bound:
+            chosen = set(self.data.getlist("competences"))
+        else:
+            chosen = {str(pk) for pk in self.initial.get("competences", [])}
+        groups = {}
+        for competence in self.fields["competences"].queryset.order_by("bloc__order", "order"):
+            groups.setdefault(competence.bloc, []).append(
+                (competence, str(competence.pk) in chosen)
+            )
+        return list(groups.items())
+
+    def service_fields(self):
+        data = self.cleaned_data
+        fields = {
+            key: data[key]
+            for key in (
+                "title",
+                "description",
+                "objectives",
+                "format",
+                "structure",
+                "address",
+                "video_url",
+                "capacity",
+            )
+        }
+        fields["competences"] = list(data["competences"])
+        co_trainers = list(data["co_trainers"])
+        if self.session is not None:
+            # The hub edits without becoming a trainer; a trainer stays one.
+            me = [t for t in self.session.trainers.all() if t.pk == self.actor.pk]
+        elif is_hub_coordinator(self.actor) and co_trainers:
+            me = []  # the hub schedules a session for the trainers it names
+        else:
+            me = [self.actor]
+        fields["trainers"] = me + co_trainers or [self.actor]
+        return fields
+
+
+class SlotForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    starts_at = forms.DateTimeField(label=_("Début"), widget=DateTimeLocalInput())
+    ends_at = forms.DateTimeField(label=_("Fin"), widget=DateTimeLocalInput())
+
+
+def slot_formset(data=None, *, session=None, extra=None):
+    initial = []
+    if session is not None:
+        initial = [
+            {"id": slot.pk, "starts_at": slot.starts_at, "ends_at": slot.ends_at}
+            for slot in sorted(session.slots.all(), key=lambda s: s.starts_at)
+        ]
+    formset_class = forms.formset_factory(
+        SlotForm,
+        extra=extra if extra is not None else (2 if session is None else 1),
+        can_delete=True,
+        max_num=60,
+    )
+    return formset_class(data, initial=initial, prefix="slots")
+
+
+def slots_from_formset(formset):
+    slots = []
+    for form in formset.forms:
+        if not form.has_changed() and not form.initial:
+            continue
+        data = form.cleaned_data
+        if not data or data.get("DELETE"):
+            continue
+        slots.append(
+            {"id": data.get("id"), "starts_at": data["starts_at"], "ends_at": data["ends_at"]}
+        )
+    return slots
+
+
+class DuplicateForm(forms.Form):
+    weeks = forms.IntegerField(
+        label=_("Décaler les créneaux de (semaines)"), min_value=0, max_value=104, initial=1
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Envoyé par e-mail aux personnes inscrites et en liste d'attente."),
+    )
+
+
+class SessionFilterForm(forms.Form):
+    bloc = forms.ChoiceField(label=_("Bloc"), required=False)
+    competence = forms.ModelChoiceField(
+        label=_("Compétence"), queryset=Competence.objects.none(), required=False
+    )
+    departement = forms.ModelChoiceField(
+        label=_("Département"),
+        queryset=Departement.objects.order_by("code"),
+        required=False,
+        to_field_name="code",
+    )
+    date_from = forms.DateField(label=_("À partir du"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Jusqu'au"), required=False, widget=DateInput())
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("", _("Tous"))] + SessionFormat.choices, required=False
+    )
+    places = forms.BooleanField(label=_("Seulement les sessions avec des places"), required=False)
+
+    def __init__(self, *args, blocs=(), competences=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bloc"].choices = [("", _("Tous"))] + [
+            (bloc.code, f"{bloc.code} — {bloc.title}") for bloc in blocs
+        ]
+        competence_field = self.fields["competence"]
+        competence_field.queryset = Competence.objects.filter(pk__in=[c.pk for c in competences])
+        competence_field.choices = [("", _("Toutes"))] + [
+            (c.pk, f"{c.code} — {c.title}") for c in competences
+        ]
+        self.fields["departement"].label_from_instance = lambda d: f"{d.code} — {d.name}"
+
+    def filters(self):
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "bloc_code": data["bloc"],
+            "competence": data["competence"],
+            "departement": data["departement"].code if data["departement"] else "",
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "format": data["format"],
+            "places_only": data["places"],
+        }

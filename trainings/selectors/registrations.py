@@ -1,0 +1,54 @@
+"""Reads about a mediator's own registrations."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+
+from ..models import Registration, RegistrationStatus, SessionStatus, Slot
+
+
+def _with_session(queryset):
+    return queryset.select_related("session__structure__commune").prefetch_related(
+        Prefetch("session__slots", queryset=Slot.objects.order_by("starts_at"))
+    )
+
+
+def registrations_of_user(user, *, now=None):
+    """The user's registrations split into upcoming (registered or waiting, session not over)
+    and history (everything else), most relevant first."""
+    now = now or timezone.now()
+    registrations = list(
+        _with_session(Registration.objects.filter(user=user)).order_by("session__starts_at", "pk")
+    )
+    upcoming, history = [], []
+    for registration in registrations:
+        session = registration.session
+        active = registration.status != RegistrationStatus.CANCELLED
+        running = session.status == SessionStatus.PUBLISHED and (
+            session.ends_at is None or session.ends_at > now
+        )
+        (upcoming if active and running else history).append(registration)
+    history.reverse()
+    return upcoming, history
+
+
+def next_registrations(user, *, limit=3, now=None):
+    now = now or timezone.now()
+    return list(
+        _with_session(
+            Registration.objects.filter(
+                user=user,
+                status__in=(RegistrationStatus.REGISTERED, RegistrationStatus.WAITING),
+                session__status=SessionStatus.PUBLISHED,
+                session__ends_at__gt=now,
+            )
+        ).order_by("session__starts_at", "pk")[:limit]
+    )
+
+
+def registration_of_user(user, pk):
+    """One of the user's own registrations; 404 for anyone else's."""
+    registration = _with_session(Registration.objects.filter(pk=pk, user=user)).first()
+    if registration is None:
+        raise Http404
+    return registration

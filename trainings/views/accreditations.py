@@ -1,0 +1,123 @@
+"""The hub's accreditation pages: list with filters, grant, revoke, and a trainer's history
+(who they trained and assessed)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from core.exceptions import DomainError
+from core.permissions import hub_coordinator_required
+
+from ..forms.accreditations import (
+    AccreditationFilterForm,
+    AccreditationGrantForm,
+    AccreditationRevokeForm,
+)
+from ..models import TrainerAccreditation
+from ..selectors import accreditations as selectors
+from ..selectors import sessions as session_selectors
+from ..services import accreditations as services
+
+
+@hub_coordinator_required
+def accreditation_list(request):
+    form = AccreditationFilterForm(request.GET or None, blocs=selectors.bloc_codes())
+    filters = form.cleaned_data if form.is_valid() else {}
+    accreditations = selectors.accreditations_list(
+        search=(filters.get("q") or "").strip(),
+        bloc_code=filters.get("bloc") or "",
+        state=filters.get("state") or "",
+    )
+    page = Paginator(accreditations, 50).get_page(request.GET.get("page"))
+    for accreditation in page:
+        accreditation.state = selectors.accreditation_state(accreditation)
+    return render(
+        request,
+        "trainings/accreditation_list.html",
+        {"form": form, "page": page, "revoke_form": AccreditationRevokeForm()},
+    )
+
+
+@hub_coordinator_required
+def accreditation_grant(request):
+    valid_from, valid_until = services.default_validity()
+    form = AccreditationGrantForm(
+        request.POST or None,
+        initial={
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "email": request.GET.get("email", ""),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            granted = services.accreditation_grant(
+                actor=request.user,
+                user=form.user,
+                blocs=data["blocs"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                note=data["note"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(user)s est habilité·e sur %(count)d bloc.",
+                    "%(user)s est habilité·e sur %(count)d blocs.",
+                    len(granted),
+                )
+                % {"user": form.user, "count": len(granted)},
+            )
+            return redirect("trainings:accreditation_list")
+    return render(
+        request,
+        "trainings/accreditation_form.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@hub_coordinator_required
+@require_POST
+def accreditation_revoke(request, pk):
+    accreditation = get_object_or_404(TrainerAccreditation.objects.select_related("user"), pk=pk)
+    form = AccreditationRevokeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.accreditation_revoke(
+            actor=request.user, accreditation=accreditation, reason=reason
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("L'habilitation de %(user)s sur le bloc %(bloc)s est retirée.")
+            % {"user": accreditation.user, "bloc": accreditation.bloc.code},
+        )
+    return redirect("trainings:accreditation_list")
+
+
+@hub_coordinator_required
+def trainer_history(request, user_pk):
+    trainer = get_object_or_404(User, pk=user_pk)
+    accreditations = list(selectors.accreditations_of(trainer))
+    for accreditation in accreditations:
+        accreditation.state = selectors.accreditation_state(accreditation)
+    return render(
+        request,
+        "trainings/trainer_history.html",
+        {
+            "trainer": trainer,
+            "accreditations": accreditations,
+            "sessions": session_selectors.trainer_history(trainer),
+        },
+    )
