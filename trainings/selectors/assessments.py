@@ -13,8 +13,12 @@ from ..models import (
     Registration,
     RegistrationStatus,
     ReviewDecision,
+    Session,
+    SessionStatus,
 )
 from ..permissions import accreditations_valid_on
+
+FROZEN = (SessionStatus.CLOSED, SessionStatus.CANCELLED)
 
 HISTORY_RELATED = (
     "level",
@@ -286,3 +290,78 @@ def published_competences():
 def cell_history(session, participant, competence):
     """Every assessment of the participant on the competence (all sessions), newest first."""
     return assessment_history(participant, [competence])
+
+
+def group_competences(competences):
+    """[(group label, [competences])] by version and bloc, for a select with optgroups."""
+    groups = OrderedDict()
+    for competence in competences:
+        label = f"{competence.version.referential.title} v{competence.version.number} — " + (
+            f"{competence.bloc.code} {competence.bloc.title}"
+        )
+        groups.setdefault(label, []).append(competence)
+    return list(groups.items())
+
+
+def my_open_sessions(user):
+    """The user's active registrations on sessions still open, with the targeted competences
+    (to self-assess before or after them)."""
+    return (
+        Registration.objects.filter(user=user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .exclude(session__status__in=FROZEN)
+        .select_related("session")
+        .prefetch_related(
+            Prefetch(
+                "session__competences",
+                queryset=Competence.objects.select_related("bloc").order_by(
+                    "bloc__order", "order", "code"
+                ),
+            )
+        )
+        .order_by("session__starts_at", "pk")
+    )
+
+
+def sessions_for_self_assessment(user, competence):
+    """Open sessions the user is registered to that target the competence."""
+    if competence is None:
+        return Session.objects.none()
+    mine = (
+        Registration.objects.filter(user=user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .values("session_id")
+    )
+    return (
+        Session.objects.filter(pk__in=mine, competences=competence)
+        .exclude(status__in=FROZEN)
+        .order_by("starts_at")
+    )
+
+
+def assessment_export_rows(session):
+    """Every assessment recorded in the session (history and self-assessments included), by
+    participant, competence and date; `is_latest` marks the one in force for each pair."""
+    assessments = list(
+        with_history_relations(Assessment.objects.filter(session=session))
+        .select_related("participant", "competence")
+        .order_by(
+            "participant__last_name",
+            "participant__first_name",
+            "participant_id",
+            "competence__bloc__order",
+            "competence__order",
+            "-created_at",
+            "-pk",
+        )
+    )
+    seen = set()
+    for assessment in assessments:
+        key = (
+            assessment.participant_id,
+            assessment.competence_id,
+            assessment.assessor_role == AssessorRole.SELF,
+        )
+        assessment.is_latest = key not in seen
+        seen.add(key)
+    return assessments

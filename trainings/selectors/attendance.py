@@ -3,11 +3,12 @@
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import DurationField, ExpressionWrapper, F, Prefetch, Sum
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from core.permissions import is_hub_coordinator
 
@@ -61,8 +62,18 @@ def registered_participants(session):
     )
 
 
+def clean_hours(value):
+    """Hours with two decimals at most and no trailing zeros (3.5, 7, 3.25) for display."""
+    value = Decimal(value).quantize(Decimal("0.01"))
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
+def _seconds_to_hours(seconds):
+    return clean_hours(Decimal(str(seconds)) / 3600)
+
+
 def _duration_hours(slot):
-    return Decimal(str(round((slot.ends_at - slot.starts_at).total_seconds() / 3600, 2)))
+    return _seconds_to_hours((slot.ends_at - slot.starts_at).total_seconds())
 
 
 def attendance_grid(session):
@@ -95,12 +106,12 @@ def attendance_grid(session):
             ),
             Decimal(0),
         )
-        rows.append({"registration": registration, "cells": cells, "hours": hours})
+        rows.append({"registration": registration, "cells": cells, "hours": clean_hours(hours)})
     return {
         "slots": slots,
         "days": slots_by_day(slots),
         "rows": rows,
-        "total_hours": sum(durations.values(), Decimal(0)),
+        "total_hours": clean_hours(sum(durations.values(), Decimal(0))),
     }
 
 
@@ -130,7 +141,7 @@ def _hours_of(marks):
         return Decimal(0)
     if not isinstance(total, timedelta):  # some backends return microseconds
         total = timedelta(microseconds=total)
-    return Decimal(str(round(total.total_seconds() / 3600, 2)))
+    return _seconds_to_hours(total.total_seconds())
 
 
 def attended_hours(user, session=None):
@@ -169,7 +180,7 @@ def attended_hours_by_session(user):
         total = row["total"]
         if not isinstance(total, timedelta):
             total = timedelta(microseconds=total or 0)
-        result[row["slot__session_id"]] = Decimal(str(round(total.total_seconds() / 3600, 2)))
+        result[row["slot__session_id"]] = _seconds_to_hours(total.total_seconds())
     return result
 
 
@@ -215,3 +226,40 @@ def my_marks(user, session=None):
     if session is not None:
         marks = marks.filter(slot__session=session)
     return marks.order_by("slot__starts_at")
+
+
+def sign_window(slot):
+    """When participants may sign a slot themselves: from a little before it starts to its end."""
+    return slot.starts_at - SIGN_WINDOW_BEFORE, slot.ends_at
+
+
+def signed_count(slot):
+    return Attendance.objects.filter(
+        slot=slot, is_current=True, status__in=ATTENDED_STATUSES
+    ).count()
+
+
+def slot_label(slot):
+    start = timezone.localtime(slot.starts_at)
+    end = timezone.localtime(slot.ends_at)
+    return f"{formats.date_format(start, 'DATE_FORMAT')} {start:%H:%M}–{end:%H:%M}"
+
+
+def attendance_export_rows(session):
+    """One row per registered participant × slot (no mark → empty status), with hours."""
+    grid = attendance_grid(session)
+    numbers = {slot.pk: index for index, slot in enumerate(grid["slots"], 1)}
+    rows = []
+    for row in grid["rows"]:
+        for slot, mark in row["cells"]:
+            attended = mark is not None and mark.status in ATTENDED_STATUSES
+            rows.append(
+                SimpleNamespace(
+                    user=row["registration"].user,
+                    slot=slot,
+                    slot_number=numbers[slot.pk],
+                    mark=mark,
+                    hours=_duration_hours(slot) if attended else Decimal(0),
+                )
+            )
+    return rows

@@ -19,7 +19,7 @@ from ..models import (
     SlotSignCode,
     _new_sign_code,
 )
-from ..selectors.attendance import SIGN_WINDOW_BEFORE, can_manage_session
+from ..selectors.attendance import can_manage_session, sign_window
 
 TRAINER_METHODS = {AttendanceMethod.TRAINER, AttendanceMethod.IMPORT}
 
@@ -31,10 +31,6 @@ def ensure_session_open(session):
             _("La session est clôturée : l'émargement et les évaluations ne peuvent plus changer."),
             "session_frozen",
         )
-
-
-def sign_window(slot):
-    return slot.starts_at - SIGN_WINDOW_BEFORE, slot.ends_at
 
 
 def _ensure_can_manage(actor, session):

@@ -1,31 +1,237 @@
-"""Minimal first version; replaced by the full views."""
-from django.http import HttpResponse
+"""Assessment pages: the trainer's evaluation grid and cell form, "Mes évaluations" with the
+self-assessment form, a participant's history, and the accredited trainers' review queue."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from core.exceptions import DomainError
+from core.permissions import user_roles
+
+from ..forms.assessments import AssessmentForm, ReviewForm, SelfAssessmentForm
+from ..models import Registration, RegistrationStatus, ReviewDecision
+from ..selectors import assessments as selectors
+from ..selectors.attendance import is_trainer_of, session_for_evaluation
+from ..services import assessments as services
+from .attendance import is_htmx
 
 
-def evaluation_grid(request, **kwargs):
-    return HttpResponse("evaluation_grid")
+def evaluation_grid(request, pk):
+    session = session_for_evaluation(request.user, pk)
+    return render(
+        request,
+        "trainings/evaluation/evaluation_grid.html",
+        {
+            "session": session,
+            "grid": selectors.evaluation_grid(session),
+            "can_assess": is_trainer_of(request.user, session) and not session.is_frozen,
+        },
+    )
 
 
-def assessment_cell(request, **kwargs):
-    return HttpResponse("assessment_cell")
+def assessment_cell(request, pk, registration_pk, competence_pk):
+    """One participant × competence: the form (htmx, inside the grid cell, or a whole page) and
+    the history. A successful htmx POST returns the refreshed cell."""
+    session = session_for_evaluation(request.user, pk)
+    registration = get_object_or_404(
+        Registration.objects.select_related("user"),
+        pk=registration_pk,
+        session=session,
+        status=RegistrationStatus.REGISTERED,
+    )
+    competence = get_object_or_404(
+        session.competences.select_related("bloc", "version"), pk=competence_pk
+    )
+    can_assess = is_trainer_of(request.user, session) and not session.is_frozen
+    prefix = f"a{registration.pk}-{competence.pk}"
+    form = AssessmentForm(
+        request.POST or None, version=session.version, competence=competence, prefix=prefix
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assessment_record(
+                actor=request.user,
+                session=session,
+                participant=registration.user,
+                competence=competence,
+                level=data["level"],
+                criteria=data["criteria"],
+                method=data["method"],
+                assessed_on=data["assessed_on"],
+                comment=data["comment"],
+                evidence=data["evidence"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            if is_htmx(request):
+                return _cell(request, session, registration, competence, saved=True)
+            messages.success(
+                request,
+                _("Évaluation de %(name)s sur %(code)s enregistrée.")
+                % {"name": registration.user.get_full_name(), "code": competence.code},
+            )
+            return redirect("trainings:evaluation_grid", pk=session.pk)
+    context = {
+        "session": session,
+        "registration": registration,
+        "competence": competence,
+        "form": form,
+        "can_assess": can_assess,
+    }
+    status = 400 if form.errors else 200
+    if is_htmx(request):
+        if request.GET.get("display"):
+            return _cell(request, session, registration, competence)
+        context["inline"] = True
+        return render(request, "trainings/evaluation/_assessment_form.html", context)
+    context["history"] = selectors.cell_history(session, registration.user, competence)
+    return render(request, "trainings/evaluation/assessment_cell.html", context, status=status)
 
 
-def my_assessments(request, **kwargs):
-    return HttpResponse("my_assessments")
+def _cell(request, session, registration, competence, saved=False):
+    return render(
+        request,
+        "trainings/evaluation/_assessment_cell_response.html",
+        {
+            "session": session,
+            "cell": selectors.grid_cell_for(session, registration, competence),
+            "can_assess": True,
+            "saved": saved,
+        },
+    )
 
 
-def self_assessment(request, **kwargs):
-    return HttpResponse("self_assessment")
+def _history_context(participant):
+    return {"history": selectors.history_by_competence(participant), "participant": participant}
 
 
-def participant_assessments(request, **kwargs):
-    return HttpResponse("participant_assessments")
+def my_assessments(request):
+    context = _history_context(request.user)
+    context["sessions"] = selectors.my_open_sessions(request.user)
+    return render(request, "trainings/evaluation/my_assessments.html", context)
 
 
-def review_list(request, **kwargs):
-    return HttpResponse("review_list")
+def self_assessment(request):
+    """The mediator positions themselves on a competence (chosen first, then its scale)."""
+    competences = selectors.published_competences()
+    raw = request.POST.get("competence") or request.GET.get("competence")
+    competence = competences.filter(pk=raw).first() if raw and str(raw).isdigit() else None
+    sessions = selectors.sessions_for_self_assessment(request.user, competence)
+    initial = {"competence": competence}
+    if request.GET.get("session", "").isdigit():
+        initial["session"] = int(request.GET["session"])
+    form = SelfAssessmentForm(
+        request.POST if request.method == "POST" and competence else None,
+        competences=competences,
+        competence=competence,
+        sessions=sessions,
+        initial=initial,
+    )
+    if request.method == "POST" and competence and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.self_assessment_record(
+                actor=request.user,
+                competence=data["competence"],
+                level=data["level"],
+                criteria=data["criteria"],
+                comment=data["comment"],
+                session=data["session"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Votre positionnement sur %(code)s est enregistré.")
+                % {"code": data["competence"].code},
+            )
+            return redirect("trainings:my_assessments")
+    return render(
+        request,
+        "trainings/evaluation/self_assessment.html",
+        {
+            "form": form,
+            "competence": competence,
+            "grouped_competences": selectors.group_competences(competences),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
-def assessment_review(request, **kwargs):
-    return HttpResponse("assessment_review")
+def participant_assessments(request, user_pk):
+    participant = get_object_or_404(get_user_model(), pk=user_pk)
+    if not selectors.can_view_participant(request.user, participant):
+        raise PermissionDenied
+    return render(
+        request,
+        "trainings/evaluation/participant_assessments.html",
+        _history_context(participant),
+    )
 
+
+def _require_reviewer_role(user):
+    if not {"trainer", "hub"} & user_roles(user):
+        raise PermissionDenied
+
+
+def review_list(request):
+    _require_reviewer_role(request.user)
+    return render(
+        request,
+        "trainings/evaluation/review_list.html",
+        {"assessments": selectors.pending_reviews(request.user)},
+    )
+
+
+def assessment_review(request, pk):
+    _require_reviewer_role(request.user)
+    if not selectors.pending_reviews(request.user).filter(pk=pk).exists():
+        raise Http404
+    assessment = selectors.assessment_for_review(pk)
+    form = ReviewForm(request.POST or None, assessment=assessment)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assessment_review(
+                actor=request.user,
+                assessment=assessment,
+                decision=data["decision"],
+                comment=data["comment"],
+                replacement_level=data["replacement_level"],
+                replacement_criteria=data["replacement_criteria"],
+                replacement_method=data["replacement_method"] or None,
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            if data["decision"] == ReviewDecision.CONFIRMED:
+                text = _("L'évaluation de %(name)s sur %(code)s est confirmée.")
+            else:
+                text = _("L'évaluation de %(name)s sur %(code)s est remplacée par la vôtre.")
+            messages.success(
+                request,
+                text
+                % {
+                    "name": assessment.participant.get_full_name(),
+                    "code": assessment.competence.code,
+                },
+            )
+            return redirect("trainings:review_list")
+    return render(
+        request,
+        "trainings/evaluation/assessment_review.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "history": selectors.cell_history(
+                assessment.session, assessment.participant, assessment.competence
+            ),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -1,31 +1,210 @@
-"""Minimal first version; replaced by the full views."""
-from django.http import HttpResponse
+"""Attendance pages: the trainer's grid (htmx cells, or one whole-grid form without JavaScript),
+a cell's history, the printable sheet, the sign code screen, and the participant's signing."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exceptions import DomainError
+
+from ..forms.attendance import AttendanceGridForm, SignCodeForm, cell_field_name
+from ..models import AttendanceStatus, Registration, RegistrationStatus, Slot
+from ..pdf import attendance_sheet_pdf
+from ..qr import qr_svg
+from ..selectors import attendance as selectors
+from ..services import attendance as services
 
 
-def attendance_grid(request, **kwargs):
-    return HttpResponse("attendance_grid")
+def is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
 
 
-def attendance_cell(request, **kwargs):
-    return HttpResponse("attendance_cell")
+def attendance_grid(request, pk):
+    session = selectors.session_for_evaluation(request.user, pk)
+    grid = selectors.attendance_grid(session)
+    form = AttendanceGridForm(request.POST or None, grid=grid)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.attendance_record_many(
+                actor=request.user, session=session, marks=form.changed_marks()
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Feuille de présence enregistrée (%(count)s modification(s)).")
+                % {"count": created},
+            )
+            return redirect("trainings:attendance_grid", pk=session.pk)
+    return render(
+        request,
+        "trainings/evaluation/attendance_grid.html",
+        {
+            "session": session,
+            "grid": grid,
+            "statuses": AttendanceStatus.choices,
+            "frozen": session.is_frozen,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
-def attendance_history(request, **kwargs):
-    return HttpResponse("attendance_history")
+def _cell_objects(session, slot_pk, registration_pk):
+    slot = get_object_or_404(Slot, pk=slot_pk, session=session)
+    registration = get_object_or_404(
+        Registration.objects.select_related("user"), pk=registration_pk, session=session
+    )
+    return slot, registration
 
 
-def attendance_sheet(request, **kwargs):
-    return HttpResponse("attendance_sheet")
+@require_POST
+def attendance_cell(request, pk, slot_pk, registration_pk):
+    """htmx: save one cell and return it (with the participant's refreshed hours)."""
+    session = selectors.session_for_evaluation(request.user, pk)
+    slot, registration = _cell_objects(session, slot_pk, registration_pk)
+    status = request.POST.get(cell_field_name(slot.pk, registration.pk)) or request.POST.get(
+        "status", ""
+    )
+    error, saved = None, False
+    try:
+        _mark, saved = services.attendance_record(
+            actor=request.user, slot=slot, registration=registration, status=status
+        )
+    except DomainError as exc:
+        error = exc.message
+    if not is_htmx(request):
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Présence enregistrée."))
+        return redirect("trainings:attendance_grid", pk=session.pk)
+    return render(
+        request,
+        "trainings/evaluation/_attendance_cell_response.html",
+        {
+            "session": session,
+            "slot": slot,
+            "registration": registration,
+            "mark": selectors.current_mark(slot, registration),
+            "statuses": AttendanceStatus.choices,
+            "frozen": session.is_frozen,
+            "error": error,
+            "saved": saved,
+            "hours": selectors.registration_hours(registration),
+        },
+    )
 
 
-def sign_code(request, **kwargs):
-    return HttpResponse("sign_code")
+def attendance_history(request, pk, slot_pk, registration_pk):
+    session = selectors.session_for_evaluation(request.user, pk)
+    slot, registration = _cell_objects(session, slot_pk, registration_pk)
+    return render(
+        request,
+        "trainings/evaluation/attendance_history.html",
+        {
+            "session": session,
+            "slot": slot,
+            "registration": registration,
+            "marks": selectors.mark_history(slot, registration),
+        },
+    )
 
 
-def attendance_sign(request, **kwargs):
-    return HttpResponse("attendance_sign")
+def attendance_sheet(request, pk):
+    session = selectors.session_for_evaluation(request.user, pk)
+    response = HttpResponse(attendance_sheet_pdf(session), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="emargement-session-{session.pk}.pdf"'
+    return response
 
 
-def attendance_sign_qr(request, **kwargs):
-    return HttpResponse("attendance_sign_qr")
+def sign_code(request, pk, slot_pk=None):
+    """The screen a trainer shows during a slot: the code in big letters and its QR code."""
+    session = selectors.session_for_evaluation(request.user, pk)
+    if slot_pk is not None:
+        slot = get_object_or_404(Slot, pk=slot_pk, session=session)
+    else:
+        slot = selectors.current_or_next_slot(session)
+    code, error = None, None
+    if slot is not None:
+        try:
+            code = services.slot_sign_code_get_or_create(actor=request.user, slot=slot)
+        except DomainError as exc:
+            error = exc.message
+    context = {
+        "session": session,
+        "slot": slot,
+        "code": code,
+        "error": error,
+        "slots": session.slots.order_by("starts_at"),
+    }
+    if code is not None:
+        opens, closes = selectors.sign_window(slot)
+        url = request.build_absolute_uri(reverse("trainings:attendance_sign_qr", args=[code.token]))
+        context.update(
+            {
+                "opens": opens,
+                "closes": closes,
+                "qr_url": url,
+                "qr": qr_svg(url, title=_("QR code d'émargement")),
+                "signed_count": selectors.signed_count(slot),
+                "registered_count": session.registrations.filter(
+                    status=RegistrationStatus.REGISTERED
+                ).count(),
+            }
+        )
+    return render(request, "trainings/evaluation/sign_code.html", context)
 
+
+def attendance_sign(request):
+    """ "Signer ma présence": the participant types the code shown by the trainer."""
+    form = SignCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mark = services.attendance_sign_with_code(
+                actor=request.user, code=form.cleaned_data["code"]
+            )
+        except DomainError as error:
+            form.add_error("code", error.message)
+        else:
+            _signed_message(request, mark)
+            return redirect("trainings:attendance_sign")
+    return render(
+        request,
+        "trainings/evaluation/attendance_sign.html",
+        {"form": form, "marks": selectors.my_marks(request.user)[:10]},
+        status=400 if form.errors else 200,
+    )
+
+
+def _signed_message(request, mark):
+    messages.success(
+        request,
+        _("Votre présence est enregistrée : %(session)s, créneau du %(slot)s.")
+        % {"session": mark.slot.session.title, "slot": selectors.slot_label(mark.slot)},
+    )
+
+
+def attendance_sign_qr(request, token):
+    """The page the QR code opens: one click confirms the participant's presence."""
+    sign_code = selectors.sign_code_for_token(token)
+    if sign_code is None:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            mark = services.attendance_sign_with_token(actor=request.user, token=token)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            _signed_message(request, mark)
+            return redirect("trainings:attendance_sign")
+    return render(
+        request,
+        "trainings/evaluation/attendance_sign_qr.html",
+        {"sign_code": sign_code, "slot": sign_code.slot, "error": error},
+        status=400 if error else 200,
+    )

@@ -1,0 +1,131 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from competences.models import ProficiencyLevel
+
+from ..models import AssessmentMethod, ReviewDecision
+
+TRAINER_METHODS = [(value, label) for value, label in AssessmentMethod.choices if value != "self"]
+
+
+class LevelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.rank} — {obj.label}"
+
+
+class CriteriaField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} — {obj.text}"
+
+
+def _levels(version):
+    return ProficiencyLevel.objects.filter(version=version).order_by("rank")
+
+
+class AssessmentForm(forms.Form):
+    level = LevelChoiceField(label=_("Niveau"), queryset=ProficiencyLevel.objects.none())
+    criteria = CriteriaField(
+        label=_("Critères observés"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    method = forms.ChoiceField(label=_("Méthode"), choices=TRAINER_METHODS)
+    assessed_on = forms.DateField(
+        label=_("Date de l'évaluation"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    comment = forms.CharField(
+        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence = forms.CharField(
+        label=_("Preuves"),
+        required=False,
+        help_text=_("Ce qui a été observé ou produit (document, situation, quiz…)."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, version, competence, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("assessed_on", timezone.localdate())
+        kwargs["initial"].setdefault("method", AssessmentMethod.OBSERVATION)
+        super().__init__(*args, **kwargs)
+        self.fields["level"].queryset = _levels(version)
+        self.fields["criteria"].queryset = competence.criteria.order_by("order", "code")
+
+
+class CompetenceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} — {obj.title}"
+
+
+class SelfAssessmentForm(forms.Form):
+    competence = CompetenceChoiceField(label=_("Compétence"), queryset=None)
+    level = LevelChoiceField(
+        label=_("Où en êtes-vous ?"),
+        queryset=ProficiencyLevel.objects.none(),
+        widget=forms.RadioSelect,
+    )
+    criteria = CriteriaField(
+        label=_("Ce que je sais déjà faire"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    session = forms.ModelChoiceField(
+        label=_("En lien avec la session"),
+        queryset=None,
+        required=False,
+        empty_label=_("Aucune (positionnement libre)"),
+        help_text=_("Avant ou après une session à laquelle vous êtes inscrit·e."),
+    )
+    comment = forms.CharField(
+        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, competences, competence, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competence"].queryset = competences
+        self.fields["session"].queryset = sessions
+        if competence is None:
+            for name in ("level", "criteria", "session", "comment"):
+                del self.fields[name]
+        else:
+            self.fields["level"].queryset = _levels(competence.version)
+            self.fields["criteria"].queryset = competence.criteria.order_by("order", "code")
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[
+            (ReviewDecision.CONFIRMED, _("Confirmer l'évaluation du formateur pair")),
+            (ReviewDecision.OVERRIDDEN, _("La remplacer par ma propre évaluation")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    replacement_level = LevelChoiceField(
+        label=_("Niveau retenu (en cas de remplacement)"),
+        queryset=ProficiencyLevel.objects.none(),
+        required=False,
+    )
+    replacement_criteria = CriteriaField(
+        label=_("Critères observés (en cas de remplacement)"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    replacement_method = forms.ChoiceField(
+        label=_("Méthode (en cas de remplacement)"),
+        choices=[("", "—"), *TRAINER_METHODS],
+        required=False,
+    )
+    comment = forms.CharField(
+        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, assessment, **kwargs):
+        super().__init__(*args, **kwargs)
+        competence = assessment.competence
+        self.fields["replacement_level"].queryset = _levels(competence.version)
+        self.fields["replacement_criteria"].queryset = competence.criteria.order_by("order", "code")

@@ -1,0 +1,438 @@
+"""django-import-export resources: participants and attendance imported into a session (each row
+goes through the services), and a session's attendance and assessments exported.
+
+Imports are all or nothing: trainings.services.imports runs them in a transaction and refuses the
+whole file, listing every faulty row, when any row fails.
+"""
+
+import datetime
+import re
+import unicodedata
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import resources
+from import_export.fields import Field
+
+from core.exceptions import DomainError
+
+from .models import (
+    AttendanceMethod,
+    AttendanceStatus,
+    Registration,
+    RegistrationStatus,
+)
+from .selectors.assessments import review_of
+
+# Column names people actually type, normalised (lower case, no accents, no spaces/dashes).
+COLUMN_ALIASES = {
+    "email": "email",
+    "mail": "email",
+    "courriel": "email",
+    "adressemail": "email",
+    "adresseemail": "email",
+    "adressecourriel": "email",
+    "firstname": "first_name",
+    "prenom": "first_name",
+    "lastname": "last_name",
+    "nom": "last_name",
+    "nomdefamille": "last_name",
+    "slot": "slot",
+    "creneau": "slot",
+    "debutducreneau": "slot",
+    "debut": "slot",
+    "demijournee": "slot",
+    "status": "status",
+    "statut": "status",
+    "presence": "status",
+}
+
+STATUS_ALIASES = {
+    "present": AttendanceStatus.PRESENT,
+    "presente": AttendanceStatus.PRESENT,
+    "presente(e)": AttendanceStatus.PRESENT,
+    "p": AttendanceStatus.PRESENT,
+    "late": AttendanceStatus.LATE,
+    "enretard": AttendanceStatus.LATE,
+    "retard": AttendanceStatus.LATE,
+    "r": AttendanceStatus.LATE,
+    "excused": AttendanceStatus.EXCUSED,
+    "excuse": AttendanceStatus.EXCUSED,
+    "excusee": AttendanceStatus.EXCUSED,
+    "absentexcuse": AttendanceStatus.EXCUSED,
+    "absenteexcusee": AttendanceStatus.EXCUSED,
+    "e": AttendanceStatus.EXCUSED,
+    "absent": AttendanceStatus.ABSENT,
+    "absente": AttendanceStatus.ABSENT,
+    "a": AttendanceStatus.ABSENT,
+}
+
+SLOT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %Hh%M")
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def squash(value):
+    """Lower case, accents and separators removed: 'Présent·e' → 'presente'."""
+    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode()
+    return re.sub(r"[\s_\-.·'’]+", "", text.lower())
+
+
+def normalise_headers(headers):
+    return [COLUMN_ALIASES.get(squash(h), squash(h)) for h in headers]
+
+
+def cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def safe_cell(value):
+    """Neutralise spreadsheet formulas in exported text (CSV and XLSX)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class RowRefused(ValidationError):
+    """One import row cannot be taken; its message is shown with the line number."""
+
+
+class _SessionImportResource(resources.Resource):
+    """Rows are plain objects: the services, not the resource, write to the database."""
+
+    required_columns = ("email",)
+
+    class Meta:
+        force_init_instance = True
+        skip_diff = True
+        use_transactions = True
+
+    def __init__(self, *, actor, session):
+        super().__init__()
+        self.actor = actor
+        self.session = session
+        self.summary = {"created": 0, "unchanged": 0}
+
+    def init_instance(self, row=None):
+        return SimpleNamespace(empty=False)
+
+    def import_instance(self, instance, row, **kwargs):
+        if all(cell_text(value) == "" for value in row.values()):
+            instance.empty = True
+            return
+        for field in self.get_import_fields():
+            setattr(instance, field.attribute, cell_text(row.get(field.column_name)))
+        self.resolve(instance)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return instance.empty
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        try:
+            created = self.write(instance)
+        except DomainError as error:
+            raise RowRefused(error.message) from error
+        self.summary["created" if created else "unchanged"] += 1
+
+    def save_m2m(self, instance, row, **kwargs):
+        pass
+
+    def user_for(self, email):
+        if not email:
+            raise RowRefused(_("l'adresse e-mail est vide."))
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise RowRefused(
+                _("aucun compte n'existe avec l'adresse « %(email)s ».") % {"email": email}
+            )
+        return user
+
+    def resolve(self, instance):
+        raise NotImplementedError
+
+    def write(self, instance):
+        raise NotImplementedError
+
+
+class ParticipantImportResource(_SessionImportResource):
+    """Columns: email (required), first_name and last_name (optional, checked against the
+    account). Registers each person through registration_add_by_trainer."""
+
+    email = Field(attribute="email", column_name="email")
+    first_name = Field(attribute="first_name", column_name="first_name")
+    last_name = Field(attribute="last_name", column_name="last_name")
+
+    def get_import_fields(self):
+        return [self.fields["email"], self.fields["first_name"], self.fields["last_name"]]
+
+    def resolve(self, instance):
+        instance.user = self.user_for(instance.email)
+        if instance.last_name and squash(instance.last_name) != squash(instance.user.last_name):
+            raise RowRefused(
+                _("le nom « %(given)s » ne correspond pas au compte %(email)s (%(name)s).")
+                % {
+                    "given": instance.last_name,
+                    "email": instance.user.email,
+                    "name": instance.user.get_full_name(),
+                }
+            )
+
+    def write(self, instance):
+        from .services.registrations import registration_add_by_trainer
+
+        if Registration.objects.filter(
+            session=self.session, user=instance.user, status=RegistrationStatus.REGISTERED
+        ).exists():
+            return False
+        registration_add_by_trainer(actor=self.actor, session=self.session, user=instance.user)
+        return True
+
+
+class AttendanceImportResource(_SessionImportResource):
+    """Columns: email, slot (start 'YYYY-MM-DD HH:MM' or its number in the session, from 1) and
+    status (présent, en retard, excusé, absent, or the codes present, late, excused, absent)."""
+
+    required_columns = ("email", "slot", "status")
+
+    email = Field(attribute="email", column_name="email")
+    slot = Field(attribute="slot", column_name="slot")
+    status = Field(attribute="status", column_name="status")
+
+    def __init__(self, *, actor, session):
+        super().__init__(actor=actor, session=session)
+        self.slots = list(session.slots.order_by("starts_at"))
+
+    def get_import_fields(self):
+        return [self.fields["email"], self.fields["slot"], self.fields["status"]]
+
+    def import_instance(self, instance, row, **kwargs):
+        # Keep the raw slot cell: XLSX gives real datetimes.
+        instance.slot_value = row.get("slot")
+        super().import_instance(instance, row, **kwargs)
+
+    def resolve(self, instance):
+        user = self.user_for(instance.email)
+        instance.registration = Registration.objects.filter(
+            session=self.session, user=user, status=RegistrationStatus.REGISTERED
+        ).first()
+        if instance.registration is None:
+            raise RowRefused(
+                _("%(email)s n'est pas inscrit·e à cette session.") % {"email": user.email}
+            )
+        instance.slot_obj = self.slot_for(instance.slot_value)
+        instance.status_code = STATUS_ALIASES.get(squash(instance.status))
+        if instance.status_code is None:
+            raise RowRefused(
+                _("statut « %(status)s » inconnu (attendu : présent, en retard, excusé ou absent).")
+                % {"status": instance.status}
+            )
+
+    def slot_for(self, value):
+        text = cell_text(value)
+        if isinstance(value, datetime.datetime):
+            moment = value
+        elif re.fullmatch(r"\d{1,3}", text):
+            number = int(text)
+            if not 1 <= number <= len(self.slots):
+                raise RowRefused(
+                    _("la session n'a pas de créneau n°%(number)s (elle en a %(count)s).")
+                    % {"number": number, "count": len(self.slots)}
+                )
+            return self.slots[number - 1]
+        else:
+            moment = None
+            for pattern in SLOT_FORMATS:
+                try:
+                    moment = datetime.datetime.strptime(text, pattern)
+                    break
+                except ValueError:
+                    continue
+            if moment is None:
+                raise RowRefused(
+                    _(
+                        "créneau « %(value)s » illisible (attendu : AAAA-MM-JJ HH:MM ou le numéro "
+                        "du créneau)."
+                    )
+                    % {"value": text}
+                )
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        for slot in self.slots:
+            if slot.starts_at == moment:
+                return slot
+        raise RowRefused(
+            _("aucun créneau de la session ne commence le %(moment)s.")
+            % {"moment": formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")}
+        )
+
+    def write(self, instance):
+        from .services.attendance import attendance_record
+
+        _mark, created = attendance_record(
+            actor=self.actor,
+            slot=instance.slot_obj,
+            registration=instance.registration,
+            status=instance.status_code,
+            method=AttendanceMethod.IMPORT,
+        )
+        return created
+
+
+# Exports: rows are prepared by the selectors; the resources name and format the columns.
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+class _ExportResource(resources.Resource):
+    def export_field(self, field, instance, **kwargs):
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+
+class AttendanceExportResource(_ExportResource):
+    """One row per participant × slot; columns compatible with the attendance import."""
+
+    last_name = Field(attribute="user.last_name", column_name=gettext_lazy("nom"))
+    first_name = Field(attribute="user.first_name", column_name=gettext_lazy("prénom"))
+    email = Field(attribute="user.email", column_name="email")
+    slot_number = Field(attribute="slot_number", column_name=gettext_lazy("n° de créneau"))
+    slot = Field(column_name=gettext_lazy("créneau"))
+    slot_end = Field(column_name=gettext_lazy("fin"))
+    status = Field(column_name=gettext_lazy("statut"))
+    method = Field(column_name=gettext_lazy("mode de saisie"))
+    recorded_by = Field(column_name=gettext_lazy("saisi par"))
+    recorded_at = Field(column_name=gettext_lazy("saisi le"))
+    hours = Field(attribute="hours", column_name=gettext_lazy("heures de présence"))
+
+    class Meta:
+        export_order = (
+            "last_name",
+            "first_name",
+            "email",
+            "slot_number",
+            "slot",
+            "slot_end",
+            "status",
+            "method",
+            "recorded_by",
+            "recorded_at",
+            "hours",
+        )
+
+    def dehydrate_slot(self, row):
+        return _local(row.slot.starts_at)
+
+    def dehydrate_slot_end(self, row):
+        return _local(row.slot.ends_at)
+
+    def dehydrate_status(self, row):
+        return row.mark.get_status_display() if row.mark else ""
+
+    def dehydrate_method(self, row):
+        return row.mark.get_method_display() if row.mark else ""
+
+    def dehydrate_recorded_by(self, row):
+        if row.mark is None or row.mark.recorded_by is None:
+            return ""
+        return row.mark.recorded_by.get_full_name()
+
+    def dehydrate_recorded_at(self, row):
+        return _local(row.mark.recorded_at) if row.mark else ""
+
+    def dehydrate_hours(self, row):
+        return float(row.hours)
+
+
+def assessment_state(assessment):
+    from .models import AssessorRole, ReviewDecision
+
+    review = review_of(assessment)
+    if assessment.assessor_role == AssessorRole.PEER:
+        if review is None:
+            return _("à confirmer")
+        if review.decision == ReviewDecision.CONFIRMED:
+            return _("confirmée par %(name)s") % {"name": review.reviewer.get_full_name()}
+        return _("remplacée par %(name)s") % {"name": review.reviewer.get_full_name()}
+    if assessment.assessor_role == AssessorRole.SELF:
+        return _("auto-positionnement (ne compte pas)")
+    return ""
+
+
+class AssessmentExportResource(_ExportResource):
+    """One row per assessment of the session, history included (superseded ones too)."""
+
+    last_name = Field(attribute="participant.last_name", column_name=gettext_lazy("nom"))
+    first_name = Field(attribute="participant.first_name", column_name=gettext_lazy("prénom"))
+    email = Field(attribute="participant.email", column_name="email")
+    competence_code = Field(attribute="competence.code", column_name=gettext_lazy("compétence"))
+    competence_title = Field(attribute="competence.title", column_name=gettext_lazy("intitulé"))
+    level_rank = Field(attribute="level.rank", column_name=gettext_lazy("niveau"))
+    level_label = Field(attribute="level.label", column_name=gettext_lazy("libellé du niveau"))
+    criteria = Field(column_name=gettext_lazy("critères observés"))
+    method = Field(column_name=gettext_lazy("méthode"))
+    assessor = Field(column_name=gettext_lazy("évaluateur"))
+    assessor_role = Field(column_name=gettext_lazy("qualité"))
+    assessed_on = Field(column_name=gettext_lazy("date"))
+    state = Field(column_name=gettext_lazy("statut"))
+    is_latest = Field(column_name=gettext_lazy("en vigueur"))
+    comment = Field(attribute="comment", column_name=gettext_lazy("commentaire"))
+    evidence = Field(attribute="evidence", column_name=gettext_lazy("preuves"))
+    created_at = Field(column_name=gettext_lazy("enregistrée le"))
+
+    class Meta:
+        export_order = (
+            "last_name",
+            "first_name",
+            "email",
+            "competence_code",
+            "competence_title",
+            "level_rank",
+            "level_label",
+            "criteria",
+            "method",
+            "assessor",
+            "assessor_role",
+            "assessed_on",
+            "state",
+            "is_latest",
+            "comment",
+            "evidence",
+            "created_at",
+        )
+
+    def dehydrate_criteria(self, assessment):
+        return ", ".join(c.code for c in assessment.criteria_met.all())
+
+    def dehydrate_method(self, assessment):
+        return assessment.get_method_display()
+
+    def dehydrate_assessor(self, assessment):
+        return assessment.assessor.get_full_name()
+
+    def dehydrate_assessor_role(self, assessment):
+        return assessment.get_assessor_role_display()
+
+    def dehydrate_assessed_on(self, assessment):
+        return assessment.assessed_on.isoformat()
+
+    def dehydrate_state(self, assessment):
+        return assessment_state(assessment)
+
+    def dehydrate_is_latest(self, assessment):
+        return _("oui") if getattr(assessment, "is_latest", False) else _("non")
+
+    def dehydrate_created_at(self, assessment):
+        return _local(assessment.created_at)

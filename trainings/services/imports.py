@@ -1,0 +1,135 @@
+"""Imports of participants and attendance into a session from CSV (UTF-8 or Windows-1252, ';' or
+',') or XLSX files, all or nothing: one bad row refuses the whole file, every faulty row listed."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from import_export.formats.base_formats import CSV, XLSX
+
+from core.audit import log_action
+from core.exceptions import DomainError
+
+from ..resources import (
+    AttendanceImportResource,
+    ParticipantImportResource,
+    normalise_headers,
+)
+from ..selectors.attendance import can_manage_session
+from .attendance import ensure_session_open
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class ImportRefused(DomainError):
+    """The file is refused; `errors` lists (line number or None, message) pairs."""
+
+    def __init__(self, errors):
+        super().__init__(
+            _("Le fichier n'a pas été importé : corrigez les lignes signalées."), "import_refused"
+        )
+        self.errors = errors
+
+
+@dataclass
+class ImportSummary:
+    created: int
+    unchanged: int
+    rows: int
+
+
+def read_table(uploaded_file):
+    """A tablib Dataset from an uploaded CSV or XLSX file, with normalised column names."""
+    data = uploaded_file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportRefused([(None, _("Le fichier dépasse 5 Mo."))])
+    name = (getattr(uploaded_file, "name", "") or "").lower()
+    try:
+        if name.endswith(".xlsx") or data[:2] == b"PK":
+            dataset = XLSX().create_dataset(data)
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252")
+            first_line = text.split("\n", 1)[0]
+            delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+            dataset = CSV().create_dataset(text, delimiter=delimiter)
+    except Exception as error:  # unreadable files come in many shapes (zip, csv, encoding...)
+        raise ImportRefused(
+            [(None, _("Le fichier est illisible : envoyez un CSV ou un classeur XLSX."))]
+        ) from error
+    if not dataset.headers:
+        raise ImportRefused([(None, _("Le fichier est vide."))])
+    dataset.headers = normalise_headers(dataset.headers)
+    return dataset
+
+
+def _error_text(error):
+    messages = getattr(error, "messages", None)
+    if messages:
+        return " ".join(str(m) for m in messages)
+    return str(error)
+
+
+def _run(resource, dataset, *, action):
+    missing = [c for c in resource.required_columns if c not in dataset.headers]
+    if missing:
+        raise ImportRefused(
+            [(None, _("Colonne manquante : %(columns)s.") % {"columns": ", ".join(missing)})]
+        )
+    if not len(dataset):
+        raise ImportRefused([(None, _("Le fichier ne contient aucune ligne."))])
+    result = resource.import_data(
+        dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
+    )
+    # Line 1 is the header: data row n is line n + 1.
+    errors = [(None, _error_text(e.error)) for e in result.base_errors]
+    errors += [(row.number + 1, _error_text(row.error)) for row in result.invalid_rows]
+    for number, row_errors in result.row_errors():
+        errors += [(number + 1, _error_text(e.error)) for e in row_errors]
+    if errors:
+        raise ImportRefused(sorted(errors, key=lambda e: e[0] or 0))
+    summary = ImportSummary(
+        created=resource.summary["created"],
+        unchanged=resource.summary["unchanged"],
+        rows=resource.summary["created"] + resource.summary["unchanged"],
+    )
+    log_action(
+        actor=resource.actor,
+        action=action,
+        target=resource.session,
+        created=summary.created,
+        unchanged=summary.unchanged,
+    )
+    return summary
+
+
+def _check(actor, session):
+    ensure_session_open(session)
+    if not can_manage_session(actor, session):
+        raise DomainError(
+            _("Seuls les formateurs de la session et la coordination du hub peuvent importer."),
+            "not_session_trainer",
+        )
+
+
+def participants_import(*, actor, session, uploaded_file):
+    """Register the people listed (by e-mail) in the session. Returns an ImportSummary."""
+    _check(actor, session)
+    dataset = read_table(uploaded_file)
+    return _run(
+        ParticipantImportResource(actor=actor, session=session),
+        dataset,
+        action="session.import_participants",
+    )
+
+
+def attendance_import(*, actor, session, uploaded_file):
+    """Record the attendance marks listed (method "import"). Returns an ImportSummary."""
+    _check(actor, session)
+    dataset = read_table(uploaded_file)
+    return _run(
+        AttendanceImportResource(actor=actor, session=session),
+        dataset,
+        action="session.import_attendance",
+    )
