@@ -5,52 +5,20 @@ from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import DurationField, ExpressionWrapper, F, Prefetch, Sum
-from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
-
-from core.permissions import is_hub_coordinator
 
 from ..models import (
     ATTENDED_STATUSES,
     Attendance,
     Registration,
     RegistrationStatus,
-    Session,
     Slot,
     SlotSignCode,
 )
 
 # Participants may sign a little before the slot starts (arrivals, coffee), until it ends.
 SIGN_WINDOW_BEFORE = timedelta(minutes=30)
-
-
-def is_trainer_of(user, session):
-    if not user.is_authenticated:
-        return False
-    trainers = getattr(session, "_prefetched_objects_cache", {}).get("trainers")
-    if trainers is not None:
-        return any(t.pk == user.pk for t in trainers)
-    return session.trainers.filter(pk=user.pk).exists()
-
-
-def can_manage_session(user, session):
-    """Trainers of the session and the hub take attendance and see its participants' records."""
-    return is_hub_coordinator(user) or is_trainer_of(user, session)
-
-
-def session_for_evaluation(user, pk):
-    """The session a trainer (or the hub) works on; 403 for anyone else."""
-    session = get_object_or_404(
-        Session.objects.select_related(
-            "version__referential", "structure__commune"
-        ).prefetch_related("trainers"),
-        pk=pk,
-    )
-    if not can_manage_session(user, session):
-        raise PermissionDenied
-    return session
 
 
 def registered_participants(session):

@@ -19,7 +19,7 @@ from ..models import (
     ReviewDecision,
 )
 from ..permissions import trainer_role_for
-from ..selectors.attendance import is_trainer_of
+from ..selectors.sessions import is_session_trainer
 from .attendance import ensure_session_open
 
 
@@ -67,7 +67,7 @@ def assessment_record(
     """A trainer of the session assesses a registered participant on a targeted competence."""
     criteria = list(criteria)
     ensure_session_open(session)
-    if not is_trainer_of(actor, session):
+    if not is_session_trainer(actor, session):
         raise DomainError(
             _("Seuls les formateurs de la session peuvent l'évaluer."), "not_session_trainer"
         )

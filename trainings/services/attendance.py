@@ -19,7 +19,8 @@ from ..models import (
     SlotSignCode,
     _new_sign_code,
 )
-from ..selectors.attendance import can_manage_session, sign_window
+from ..selectors.attendance import sign_window
+from ..selectors.sessions import can_manage_session
 
 TRAINER_METHODS = {AttendanceMethod.TRAINER, AttendanceMethod.IMPORT}
 

@@ -14,7 +14,7 @@ from ..resources import (
     ParticipantImportResource,
     normalise_headers,
 )
-from ..selectors.attendance import can_manage_session
+from ..selectors.sessions import can_manage_session
 from .attendance import ensure_session_open
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

@@ -14,20 +14,20 @@ from core.permissions import user_roles
 from ..forms.assessments import AssessmentForm, ReviewForm, SelfAssessmentForm
 from ..models import Registration, RegistrationStatus, ReviewDecision
 from ..selectors import assessments as selectors
-from ..selectors.attendance import is_trainer_of, session_for_evaluation
+from ..selectors.sessions import is_session_trainer, session_for_trainer
 from ..services import assessments as services
 from .attendance import is_htmx
 
 
 def evaluation_grid(request, pk):
-    session = session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     return render(
         request,
         "trainings/evaluation/evaluation_grid.html",
         {
             "session": session,
             "grid": selectors.evaluation_grid(session),
-            "can_assess": is_trainer_of(request.user, session) and not session.is_frozen,
+            "can_assess": is_session_trainer(request.user, session) and not session.is_frozen,
         },
     )
 
@@ -35,7 +35,7 @@ def evaluation_grid(request, pk):
 def assessment_cell(request, pk, registration_pk, competence_pk):
     """One participant × competence: the form (htmx, inside the grid cell, or a whole page) and
     the history. A successful htmx POST returns the refreshed cell."""
-    session = session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     registration = get_object_or_404(
         Registration.objects.select_related("user"),
         pk=registration_pk,
@@ -45,7 +45,7 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
     competence = get_object_or_404(
         session.competences.select_related("bloc", "version"), pk=competence_pk
     )
-    can_assess = is_trainer_of(request.user, session) and not session.is_frozen
+    can_assess = is_session_trainer(request.user, session) and not session.is_frozen
     prefix = f"a{registration.pk}-{competence.pk}"
     form = AssessmentForm(
         request.POST or None, version=session.version, competence=competence, prefix=prefix

@@ -15,6 +15,7 @@ from ..models import AttendanceStatus, Registration, RegistrationStatus, Slot
 from ..pdf import attendance_sheet_pdf
 from ..qr import qr_svg
 from ..selectors import attendance as selectors
+from ..selectors.sessions import session_for_trainer
 from ..services import attendance as services
 
 
@@ -23,7 +24,7 @@ def is_htmx(request):
 
 
 def attendance_grid(request, pk):
-    session = selectors.session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     grid = selectors.attendance_grid(session)
     form = AttendanceGridForm(request.POST or None, grid=grid)
     if request.method == "POST" and form.is_valid():
@@ -64,7 +65,7 @@ def _cell_objects(session, slot_pk, registration_pk):
 @require_POST
 def attendance_cell(request, pk, slot_pk, registration_pk):
     """htmx: save one cell and return it (with the participant's refreshed hours)."""
-    session = selectors.session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     slot, registration = _cell_objects(session, slot_pk, registration_pk)
     status = request.POST.get(cell_field_name(slot.pk, registration.pk)) or request.POST.get(
         "status", ""
@@ -100,7 +101,7 @@ def attendance_cell(request, pk, slot_pk, registration_pk):
 
 
 def attendance_history(request, pk, slot_pk, registration_pk):
-    session = selectors.session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     slot, registration = _cell_objects(session, slot_pk, registration_pk)
     return render(
         request,
@@ -115,7 +116,7 @@ def attendance_history(request, pk, slot_pk, registration_pk):
 
 
 def attendance_sheet(request, pk):
-    session = selectors.session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     response = HttpResponse(attendance_sheet_pdf(session), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="emargement-session-{session.pk}.pdf"'
     return response
@@ -123,7 +124,7 @@ def attendance_sheet(request, pk):
 
 def sign_code(request, pk, slot_pk=None):
     """The screen a trainer shows during a slot: the code in big letters and its QR code."""
-    session = selectors.session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     if slot_pk is not None:
         slot = get_object_or_404(Slot, pk=slot_pk, session=session)
     else:

@@ -14,7 +14,8 @@ from core.exceptions import DomainError
 from ..forms.imports import ImportFileForm
 from ..resources import AssessmentExportResource, AttendanceExportResource
 from ..selectors.assessments import assessment_export_rows
-from ..selectors.attendance import attendance_export_rows, session_for_evaluation
+from ..selectors.attendance import attendance_export_rows
+from ..selectors.sessions import session_for_trainer
 from ..services import imports as services
 
 FORMATS = {
@@ -33,7 +34,7 @@ def imports_home(
     failed=None,
     status=200,
 ):
-    session = session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     return render(
         request,
         "trainings/evaluation/imports.html",
@@ -50,7 +51,7 @@ def imports_home(
 
 
 def _import(request, pk, *, kind, service, success):
-    session = session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     form = ImportFileForm(request.POST, request.FILES, prefix=kind)
     forms = {f"{kind}_form": form}
     if not form.is_valid():
@@ -114,7 +115,7 @@ def _export_response(dataset, fmt, filename):
 def export_attendance(request, pk, fmt):
     if fmt not in FORMATS:
         raise Http404
-    session = session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     dataset = AttendanceExportResource().export(attendance_export_rows(session))
     dataset.title = _("Émargement")
     return _export_response(dataset, fmt, f"emargement-{slugify(session.title)}-{session.pk}")
@@ -123,7 +124,7 @@ def export_attendance(request, pk, fmt):
 def export_assessments(request, pk, fmt):
     if fmt not in FORMATS:
         raise Http404
-    session = session_for_evaluation(request.user, pk)
+    session = session_for_trainer(request.user, pk)
     dataset = AssessmentExportResource().export(assessment_export_rows(session))
     dataset.title = _("Évaluations")
     return _export_response(dataset, fmt, f"evaluations-{slugify(session.title)}-{session.pk}")
