@@ -114,7 +114,7 @@ def _items(version):
             values={
                 "label": level.label,
                 "description": level.description,
-                "counts_as_acquired": level.counts_as_acquired,
+                "counts_as_acquired": _("oui") if level.counts_as_acquired else _("non"),
             },
         )
         for level in version.levels.all()

@@ -195,7 +195,9 @@ def versions_with_counts():
 
 def referentials_overview(*, published_only=False):
     """Referentials with their versions (newest first) and each version's counts."""
-    versions = versions_with_counts()
+    versions = versions_with_counts().prefetch_related(
+        Prefetch("pathways", queryset=Pathway.objects.order_by("code"))
+    )
     if published_only:
         versions = versions.filter(status=VersionStatus.PUBLISHED)
     return Referential.objects.prefetch_related(

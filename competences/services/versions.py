@@ -71,6 +71,17 @@ def referential_update(*, actor, referential, title, description=""):
     return referential
 
 
+@transaction.atomic
+def referential_delete(*, actor, referential):
+    """Only a referential without any version can be deleted."""
+    if referential.versions.exists():
+        raise DomainError(
+            _("Ce référentiel a des versions : il ne peut pas être supprimé."), "in_use"
+        )
+    log_action(actor=actor, action="referential.delete", target=referential)
+    referential.delete()
+
+
 def _next_number(referential):
     # Lock the referential so two drafts created at once do not get the same number.
     Referential.objects.select_for_update().filter(pk=referential.pk).first()
