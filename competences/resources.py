@@ -85,6 +85,7 @@ def table_from_dataset(dataset):
         headers=headers,
         rows=[(index, list(row)) for index, row in enumerate(dataset, start=2)],
         unit=LINE,
+        protected=True,
     )
 
 

@@ -27,6 +27,8 @@ class Table:
     rows: list = field(default_factory=list)  # [(line number, [cell values as str])]
     unit: str = LINE
     encoding: str = ""
+    # CSV and XLSX cells may carry the export's anti-formula apostrophe; JSON never does.
+    protected: bool = False
 
 
 def format_from_filename(name):
@@ -125,7 +127,7 @@ def read_csv(data):
     # French spreadsheets write ";"; others ",". The header names contain neither.
     delimiter = ";" if ";" in first_line else ("," if "," in first_line else "\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    table = Table(headers=[], encoding=encoding)
+    table = Table(headers=[], encoding=encoding, protected=True)
     previous_end = 0
     try:
         for cells in reader:
@@ -173,7 +175,7 @@ def read_xlsx(data):
         refuse(_("Le fichier n'est pas un classeur XLSX lisible."))
     try:
         sheet = workbook.worksheets[0]
-        table = Table(headers=[])
+        table = Table(headers=[], protected=True)
         formulas = []
         seen = 0
         for row in sheet.iter_rows():

@@ -76,9 +76,10 @@ def check_headers(table):
     return issues
 
 
-def _clean(value):
+def _clean(value, protected):
     text = str(value if value is not None else "").replace("\r\n", "\n").replace("\r", "\n")
-    return unprotect_cell(text.strip())
+    text = text.strip()
+    return unprotect_cell(text) if protected else text
 
 
 def _parse_order(value):
@@ -327,7 +328,7 @@ def validate_table(table):
             continue
         cells = cells[:width] + [""] * (width - len(cells))
         values = {
-            header: _clean(cell)
+            header: _clean(cell, table.protected)
             for header, cell in zip(table.headers, cells, strict=True)
             if header
         }
