@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import resources
 from import_export.fields import Field
+from import_export.instance_loaders import BaseInstanceLoader
 
 from core.exceptions import DomainError
 
@@ -112,6 +113,7 @@ class _SessionImportResource(resources.Resource):
 
     class Meta:
         force_init_instance = True
+        instance_loader_class = BaseInstanceLoader
         skip_diff = True
         use_transactions = True
 
@@ -202,7 +204,8 @@ class ParticipantImportResource(_SessionImportResource):
 
 class AttendanceImportResource(_SessionImportResource):
     """Columns: email, slot (start 'YYYY-MM-DD HH:MM' or its number in the session, from 1) and
-    status (présent, en retard, excusé, absent, or the codes present, late, excused, absent)."""
+    status (présent, en retard, excusé, absent, or the codes present, late, excused, absent).
+    A row with an empty status is skipped."""
 
     required_columns = ("email", "slot", "status")
 
@@ -223,6 +226,13 @@ class AttendanceImportResource(_SessionImportResource):
         super().import_instance(instance, row, **kwargs)
 
     def resolve(self, instance):
+        # A row without status records nothing (the attendance export lists unmarked cells).
+        if instance.status == "":
+            instance.empty = True
+            return
+        self.resolve_mark(instance)
+
+    def resolve_mark(self, instance):
         user = self.user_for(instance.email)
         instance.registration = Registration.objects.filter(
             session=self.session, user=user, status=RegistrationStatus.REGISTERED
@@ -305,9 +315,9 @@ class _ExportResource(resources.Resource):
 class AttendanceExportResource(_ExportResource):
     """One row per participant × slot; columns compatible with the attendance import."""
 
-    last_name = Field(attribute="user.last_name", column_name=gettext_lazy("nom"))
-    first_name = Field(attribute="user.first_name", column_name=gettext_lazy("prénom"))
-    email = Field(attribute="user.email", column_name="email")
+    last_name = Field(attribute="user__last_name", column_name=gettext_lazy("nom"))
+    first_name = Field(attribute="user__first_name", column_name=gettext_lazy("prénom"))
+    email = Field(attribute="user__email", column_name="email")
     slot_number = Field(attribute="slot_number", column_name=gettext_lazy("n° de créneau"))
     slot = Field(column_name=gettext_lazy("créneau"))
     slot_end = Field(column_name=gettext_lazy("fin"))
@@ -374,13 +384,13 @@ def assessment_state(assessment):
 class AssessmentExportResource(_ExportResource):
     """One row per assessment of the session, history included (superseded ones too)."""
 
-    last_name = Field(attribute="participant.last_name", column_name=gettext_lazy("nom"))
-    first_name = Field(attribute="participant.first_name", column_name=gettext_lazy("prénom"))
-    email = Field(attribute="participant.email", column_name="email")
-    competence_code = Field(attribute="competence.code", column_name=gettext_lazy("compétence"))
-    competence_title = Field(attribute="competence.title", column_name=gettext_lazy("intitulé"))
-    level_rank = Field(attribute="level.rank", column_name=gettext_lazy("niveau"))
-    level_label = Field(attribute="level.label", column_name=gettext_lazy("libellé du niveau"))
+    last_name = Field(attribute="participant__last_name", column_name=gettext_lazy("nom"))
+    first_name = Field(attribute="participant__first_name", column_name=gettext_lazy("prénom"))
+    email = Field(attribute="participant__email", column_name="email")
+    competence_code = Field(attribute="competence__code", column_name=gettext_lazy("compétence"))
+    competence_title = Field(attribute="competence__title", column_name=gettext_lazy("intitulé"))
+    level_rank = Field(attribute="level__rank", column_name=gettext_lazy("niveau"))
+    level_label = Field(attribute="level__label", column_name=gettext_lazy("libellé du niveau"))
     criteria = Field(column_name=gettext_lazy("critères observés"))
     method = Field(column_name=gettext_lazy("méthode"))
     assessor = Field(column_name=gettext_lazy("évaluateur"))
