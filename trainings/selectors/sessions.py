@@ -144,7 +144,6 @@ def _browse_queryset(now):
         .prefetch_related(
             Prefetch("slots", queryset=Slot.objects.order_by("starts_at")),
             _competences_prefetch(),
-            "trainers",
         )
     )
 

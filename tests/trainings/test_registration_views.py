@@ -1,0 +1,89 @@
+"""A mediator's registrations: their own only, cancel, .ics download, home panel."""
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+from trainings.models import Registration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_my_registrations_lists_only_mine(client_for, user):
+    mine = factories.make_session()
+    factories.RegistrationFactory(session=mine, user=user)
+    other = factories.make_session(participants=2)
+    content = client_for(user).get(reverse("trainings:my_registrations")).content.decode()
+    assert mine.title in content
+    assert other.title not in content
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_my_registrations_constant_queries(client_for, user, django_assert_max_num_queries, count):
+    for _ in range(count):
+        factories.RegistrationFactory(session=factories.make_session(), user=user)
+    factories.RegistrationFactory(
+        session=factories.make_session(participants=12), user=user, status="waiting"
+    )
+    client = client_for(user)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("trainings:my_registrations"))
+    assert len(response.context["upcoming"]) == count + 1
+
+
+def test_cancel_my_registration_and_not_someone_elses(client_for, user):
+    session = factories.make_session(participants=1)
+    mine = factories.RegistrationFactory(session=session, user=user)
+    theirs = session.registrations.exclude(pk=mine.pk).get()
+    client = client_for(user)
+    url = reverse("trainings:registration_cancel", args=[theirs.pk])
+    assert client.post(url).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == "registered"
+    response = client.post(reverse("trainings:registration_cancel", args=[mine.pk]), follow=True)
+    assert "Votre inscription est annulée." in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.status == "cancelled"
+
+
+def test_ics_download(client_for, user):
+    session = factories.make_session(slots=3)
+    registration = factories.RegistrationFactory(session=session, user=user)
+    response = client_for(user).get(reverse("trainings:registration_ics", args=[registration.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    assert response.content.decode().count("BEGIN:VEVENT") == 3
+    stranger = factories.UserFactory()
+    url = reverse("trainings:registration_ics", args=[registration.pk])
+    assert client_for(stranger).get(url).status_code == 404
+
+
+def test_home_panel_shows_next_registrations_and_trainer_sessions(client_for, user):
+    session = factories.make_session()
+    factories.RegistrationFactory(session=session, user=user)
+    content = client_for(user).get("/").content.decode()
+    assert "Mes prochaines sessions" in content and session.title in content
+    assert "Les sessions que j'anime" not in content
+    trainer = session.trainers.get()
+    content = client_for(trainer).get("/").content.decode()
+    assert "Les sessions que j'anime" in content and session.title in content
+
+
+def test_navigation_entries_per_role(client_for, user, hub_user):
+    content = client_for(user).get("/").content.decode()
+    assert reverse("trainings:session_list") in content
+    assert reverse("trainings:my_registrations") in content
+    assert reverse("trainings:my_sessions") not in content
+    assert reverse("trainings:accreditation_list") not in content
+    trainer = factories.make_session().trainers.get()
+    assert reverse("trainings:my_sessions") in client_for(trainer).get("/").content.decode()
+    assert reverse("trainings:accreditation_list") in client_for(hub_user).get("/").content.decode()
+
+
+def test_register_post_creates_one_registration(client_for, user):
+    session = factories.make_session()
+    client = client_for(user)
+    client.post(reverse("trainings:register", args=[session.pk]))
+    response = client.post(reverse("trainings:register", args=[session.pk]), follow=True)
+    assert "déjà inscrit" in response.content.decode()
+    assert Registration.objects.filter(user=user).count() == 1

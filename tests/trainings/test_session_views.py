@@ -1,0 +1,321 @@
+"""Session pages: permissions per role, forms and their bad input, actions, query counts."""
+
+import pytest
+from django.urls import reverse
+
+from core.models import AuditLog
+from tests import factories
+from trainings.models import Registration, Session, SessionStatus
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name, *args):
+    return reverse(f"trainings:{name}", args=args)
+
+
+def _slot_data(rows, initial=0):
+    data = {
+        "slots-TOTAL_FORMS": str(len(rows)),
+        "slots-INITIAL_FORMS": str(initial),
+        "slots-MIN_NUM_FORMS": "0",
+        "slots-MAX_NUM_FORMS": "60",
+    }
+    for index, (slot_id, start, end) in enumerate(rows):
+        data[f"slots-{index}-id"] = slot_id or ""
+        data[f"slots-{index}-starts_at"] = start.strftime("%Y-%m-%dT%H:%M") if start else ""
+        data[f"slots-{index}-ends_at"] = end.strftime("%Y-%m-%dT%H:%M") if end else ""
+    return data
+
+
+def _form_data(reference, bloc, slots, **overrides):
+    from django.utils import timezone
+
+    data = {
+        "title": "Accompagner les démarches en ligne",
+        "description": "Pratique entre pairs.",
+        "objectives": "",
+        "version": reference.pk,
+        "competences": [c.pk for c in bloc.competences.all()],
+        "format": "onsite",
+        "structure": "",
+        "address": "12 rue de la Paix, Lille",
+        "video_url": "",
+        "capacity": "8",
+    }
+    data.update(
+        _slot_data([(None, timezone.localtime(s), timezone.localtime(e)) for s, e in slots])
+    )
+    data.update(overrides)
+    return data
+
+
+# Detail and management pages -----------------------------------------------------------------
+
+
+def test_draft_is_hidden_from_mediators(client_for, user):
+    draft = factories.make_session(status="draft")
+    assert client_for(user).get(_url("session_detail", draft.pk)).status_code == 404
+    trainer = draft.trainers.get()
+    assert client_for(trainer).get(_url("session_detail", draft.pk)).status_code == 200
+
+
+def test_manage_page_permissions(client, user, hub_user):
+    session = factories.make_session(participants=2)
+    participant = session.registrations.first().user
+    other_trainer = factories.make_session().trainers.get()
+    url = _url("session_manage", session.pk)
+    for someone, expected in [
+        (user, 403),
+        (participant, 403),
+        (other_trainer, 403),
+        (hub_user, 200),
+        (session.trainers.get(), 200),
+    ]:
+        client.force_login(someone)
+        assert client.get(url).status_code == expected, someone
+    assert client.get(_url("session_manage", 999999)).status_code == 404
+
+
+def test_trainer_sees_only_their_sessions_participants(client_for):
+    mine = factories.make_session(participants=2)
+    theirs = factories.make_session(participants=2)
+    trainer = mine.trainers.get()
+    content = client_for(trainer).get(_url("session_manage", mine.pk)).content.decode()
+    for registration in mine.registrations.all():
+        assert registration.user.email in content
+    for registration in theirs.registrations.all():
+        assert registration.user.email not in content
+    client = client_for(trainer)
+    for name in ("session_edit", "session_cancel", "session_duplicate"):
+        assert client.get(_url(name, theirs.pk)).status_code == 403
+    for name in ("session_publish", "session_close", "participant_add"):
+        assert client.post(_url(name, theirs.pk)).status_code == 403
+
+
+def test_manage_page_includes_the_evaluation_tools(client_for):
+    session = factories.make_session()
+    content = client_for(session.trainers.get()).get(_url("session_manage", session.pk))
+    assert "Émargement et évaluations" in content.content.decode()
+
+
+@pytest.mark.parametrize("participants", [3, 30])
+def test_manage_page_constant_queries(client_for, django_assert_max_num_queries, participants):
+    session = factories.make_session(participants=participants)
+    factories.RegistrationFactory.create_batch(participants // 3, session=session, status="waiting")
+    client = client_for(session.trainers.get())
+    with django_assert_max_num_queries(10):
+        response = client.get(_url("session_manage", session.pk))
+    assert len(response.context["registered"]) == participants
+
+
+def test_detail_register_and_waiting_messages(client_for, user):
+    session = factories.make_session(participants=11)
+    client = client_for(user)
+    response = client.post(_url("register", session.pk), follow=True)
+    assert "Vous êtes inscrit·e" in response.content.decode()
+    other = factories.UserFactory()
+    response = client_for(other).post(_url("register", session.pk), follow=True)
+    content = response.content.decode()
+    assert "liste d'attente" in content and "Position : 1." in content
+    assert Registration.objects.get(user=other).status == "waiting"
+
+
+def test_detail_shows_video_link_only_to_registered_people(client_for, user):
+    session = factories.make_session(participants=1)
+    session.format = "hybrid"
+    session.video_url = "https://visio.example.org/secret-room"
+    session.save()
+    assert (
+        "secret-room"
+        not in client_for(user).get(_url("session_detail", session.pk)).content.decode()
+    )
+    registered = session.registrations.get().user
+    content = client_for(registered).get(_url("session_detail", session.pk)).content.decode()
+    assert "secret-room" in content
+
+
+def test_register_refused_shows_the_reason(client_for):
+    session = factories.make_session()
+    response = client_for(session.trainers.get()).post(_url("register", session.pk), follow=True)
+    assert "ne peuvent pas s&#x27;y inscrire" in response.content.decode()
+    assert not Registration.objects.exists()
+    assert client_for(factories.UserFactory()).get(_url("register", session.pk)).status_code == 405
+
+
+# Create and edit -----------------------------------------------------------------------------
+
+
+def test_mediator_without_accreditation_cannot_create(client_for, user):
+    assert client_for(user).get(_url("session_create")).status_code == 403
+
+
+def test_create_with_two_slots(client_for, trainer, reference, bloc1):
+    client = client_for(trainer)
+    page = client.get(_url("session_create"))
+    assert page.status_code == 200
+    assert "B1.C1" in page.content.decode()
+    data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12, 30)), (at(7, 13, 30), at(7, 17))])
+    response = client.post(_url("session_create"), data)
+    session = Session.objects.get()
+    assert response.status_code == 302
+    assert response.url == _url("session_manage", session.pk)
+    assert session.status == SessionStatus.DRAFT
+    assert session.slots.count() == 2
+    assert list(session.trainers.all()) == [trainer]
+
+
+def test_create_with_overlapping_slots_shows_the_error(client_for, trainer, reference, bloc1):
+    data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12, 30)), (at(7, 12), at(7, 17))])
+    response = client_for(trainer).post(_url("session_create"), data)
+    assert response.status_code == 400
+    assert "Les créneaux n°1 et n°2 se chevauchent." in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_create_with_an_unaccredited_co_trainer_bloc(client_for, trainer, reference, bloc2):
+    data = _form_data(reference, bloc2, [(at(7, 9), at(7, 12))])
+    response = client_for(trainer).post(_url("session_create"), data)
+    assert response.status_code == 400
+    assert "n&#x27;est pas habilité·e à former sur le bloc B2" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_create_slot_ending_before_start(client_for, trainer, reference, bloc1):
+    data = _form_data(reference, bloc1, [(at(7, 12), at(7, 9))])
+    response = client_for(trainer).post(_url("session_create"), data)
+    assert "Créneau n°1 : la fin" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_create_with_co_trainer(client_for, trainer, reference, bloc1):
+    co_trainer = factories.UserFactory()
+    factories.AccreditationFactory(user=co_trainer, bloc=bloc1)
+    data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12))], co_trainers=[co_trainer.pk])
+    client_for(trainer).post(_url("session_create"), data)
+    assert set(Session.objects.get().trainers.all()) == {trainer, co_trainer}
+
+
+def test_competence_choices_partial(client_for, trainer, reference):
+    response = client_for(trainer).get(
+        _url("session_competence_choices"), {"version": reference.pk}
+    )
+    assert response.status_code == 200
+    assert "B2.C3" in response.content.decode()
+
+
+def test_edit_capacity_below_registered(client_for):
+    session = factories.make_session(participants=5)
+    trainer = session.trainers.get()
+    client = client_for(trainer)
+    assert client.get(_url("session_edit", session.pk)).status_code == 200
+    slots = [(s.pk, s.starts_at, s.ends_at) for s in session.slots.order_by("starts_at")]
+    from django.utils import timezone
+
+    data = {
+        "title": session.title,
+        "version": session.version_id,
+        "competences": [c.pk for c in session.competences.all()],
+        "format": "onsite",
+        "address": session.address,
+        "capacity": "3",
+        **_slot_data(
+            [(pk, timezone.localtime(s), timezone.localtime(e)) for pk, s, e in slots],
+            initial=len(slots),
+        ),
+    }
+    response = client.post(_url("session_edit", session.pk), data)
+    assert response.status_code == 400
+    assert "personnes déjà inscrites (5)" in response.content.decode()
+    data["capacity"] = "6"
+    response = client.post(_url("session_edit", session.pk), data)
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.capacity == 6
+    assert session.slots.count() == 2
+
+
+# Actions -------------------------------------------------------------------------------------
+
+
+def test_publish_cancel_duplicate_close(client_for, mailoutbox, django_capture_on_commit_callbacks):
+    draft = factories.make_session(status="draft", participants=0)
+    trainer = draft.trainers.get()
+    client = client_for(trainer)
+    client.post(_url("session_publish", draft.pk))
+    draft.refresh_from_db()
+    assert draft.status == "published"
+
+    response = client.post(_url("session_duplicate", draft.pk), {"weeks": "2"})
+    copy = Session.objects.exclude(pk=draft.pk).get()
+    assert response.url == _url("session_manage", copy.pk)
+    assert copy.status == "draft" and copy.title.endswith("(copie)")
+
+    factories.RegistrationFactory(session=draft)
+    response = client.post(_url("session_cancel", draft.pk), {"reason": ""})
+    assert response.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_url("session_cancel", draft.pk), {"reason": "Salle indisponible"})
+    draft.refresh_from_db()
+    assert draft.status == "cancelled"
+    assert len(mailoutbox) == 1 and "Salle indisponible" in mailoutbox[0].body
+
+    past = factories.make_session(trainer=trainer, start=at(-2))
+    manage = client.get(_url("session_manage", past.pk)).content.decode()
+    assert "Clôturer la session" in manage
+    client.post(_url("session_close", past.pk))
+    past.refresh_from_db()
+    assert past.status == "closed"
+
+
+def test_close_too_early_shows_the_reason(client_for):
+    session = factories.make_session()
+    client = client_for(session.trainers.get())
+    response = client.post(_url("session_close", session.pk), follow=True)
+    assert "après la fin de son dernier créneau" in response.content.decode()
+
+
+def test_trainer_adds_and_removes_participants(client_for, django_capture_on_commit_callbacks):
+    session = factories.make_session(participants=1)
+    trainer = session.trainers.get()
+    client = client_for(trainer)
+    response = client.post(_url("participant_add", session.pk), {"email": "inconnu@exemple.test"})
+    assert response.status_code == 400
+    assert "Aucun compte n&#x27;utilise l&#x27;adresse" in response.content.decode()
+    newcomer = factories.UserFactory()
+    response = client.post(_url("participant_add", session.pk), {"email": newcomer.email.upper()})
+    assert response.status_code == 302
+    registration = Registration.objects.get(user=newcomer)
+    assert registration.added_by == trainer
+    response = client.post(_url("participant_add", session.pk), {"email": newcomer.email})
+    assert response.status_code == 400
+    assert "déjà inscrit" in response.content.decode()
+    client.post(_url("participant_remove", session.pk, registration.pk))
+    registration.refresh_from_db()
+    assert registration.status == "cancelled"
+    other_session = factories.make_session(participants=1)
+    foreign = other_session.registrations.get()
+    assert client.post(_url("participant_remove", session.pk, foreign.pk)).status_code == 404
+
+
+# Mes sessions --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_my_sessions_groups_and_constant_queries(
+    client_for, trainer, django_assert_max_num_queries, count
+):
+    for _ in range(count):
+        factories.make_session(trainer=trainer, participants=2)
+    factories.make_session(trainer=trainer, status="draft")
+    factories.make_session(trainer=trainer, status="closed")
+    factories.make_session()  # someone else's
+    client = client_for(trainer)
+    with django_assert_max_num_queries(8):
+        response = client.get(_url("my_sessions"))
+    groups = response.context["groups"]
+    assert len(groups["upcoming"]) == count
+    assert len(groups["drafts"]) == 1 and len(groups["past"]) == 1
+    assert AuditLog.objects.count() == 0  # reading writes nothing
