@@ -218,7 +218,7 @@ def assessment_review(
         raise DomainError(_("Décision inconnue."), "invalid_decision", field="decision")
     with transaction.atomic():
         assessment = (
-            Assessment.objects.select_for_update()
+            Assessment.objects.select_for_update(of=("self",))
             .select_related("competence__bloc__version", "session")
             .get(pk=assessment.pk)
         )
