@@ -1,0 +1,116 @@
+"""Browser journeys for sessions: a trainer creates and publishes a session with two slots; a
+mediator registers; a full session puts a second mediator on the waiting list and the first
+one's cancellation promotes them."""
+
+import datetime
+
+from django.core import mail
+from django.utils import timezone
+
+from tests import factories
+from trainings.models import Registration, Session
+
+
+def _local(days, hour, minute=0):
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour, minute)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _nav(page, name):
+    return page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name=name, exact=True
+    )
+
+
+def _logout(page):
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_load_state()
+
+
+def test_session_trainer_creates_and_publishes_a_session(page, login):
+    reference = factories.make_reference(blocs=2, competences=3)
+    bloc = reference.blocs.get(code="B1")
+    trainer = factories.UserFactory(first_name="Sophie", last_name="Lefebvre")
+    factories.AccreditationFactory(user=trainer, bloc=bloc)
+    login(trainer, factories.DEFAULT_PASSWORD)
+
+    _nav(page, "Mes sessions").click()
+    page.get_by_role("link", name="Créer une session").click()
+    page.get_by_role("textbox", name="Intitulé").fill("Accompagner les démarches en ligne")
+    for competence in bloc.competences.order_by("code")[:2]:
+        page.locator(f"#id_competence_{competence.pk}").check()
+    page.get_by_role("textbox", name="Lieu : adresse").fill("12 rue de la Paix, 59000 Lille")
+    page.locator("#id_capacity").fill("8")
+    page.locator("#id_slots-0-starts_at").fill(_local(6, 9))
+    page.locator("#id_slots-0-ends_at").fill(_local(6, 12, 30))
+    page.locator("#id_slots-1-starts_at").fill(_local(6, 13, 30))
+    page.locator("#id_slots-1-ends_at").fill(_local(6, 17))
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_load_state()
+
+    assert "brouillon" in page.locator(".messages").inner_text()
+    page.get_by_role("button", name="Publier la session").click()
+    page.wait_for_load_state()
+    assert "La session est publiée" in page.locator(".messages").inner_text()
+    session = Session.objects.get()
+    assert session.status == "published"
+    assert session.slots.count() == 2
+    assert list(session.trainers.all()) == [trainer]
+    assert page.get_by_role("heading", name="Émargement et évaluations").is_visible()
+
+
+def test_session_mediator_registers(page, login):
+    session = factories.make_session(participants=2)
+    mediator = factories.UserFactory(first_name="Léa")
+    login(mediator, factories.DEFAULT_PASSWORD)
+
+    _nav(page, "Sessions").click()
+    page.get_by_role("link", name=session.title).first.click()
+    page.get_by_role("button", name="S'inscrire").click()
+    page.wait_for_load_state()
+
+    assert "Vous êtes inscrit·e" in page.locator(".messages").inner_text()
+    assert Registration.objects.get(user=mediator).status == "registered"
+    (message,) = [m for m in mail.outbox if m.to == [mediator.email]]
+    assert "Inscription confirmée" in message.subject
+    assert message.attachments[0].get_content_type() == "text/calendar"
+
+    _nav(page, "Mes inscriptions").click()
+    assert page.get_by_role("link", name=session.title, exact=True).is_visible()
+
+
+def test_session_waiting_list_promotion(page, login):
+    session = factories.make_session(participants=0)
+    session.capacity = 1
+    session.save()
+    first = factories.UserFactory(first_name="Hugo")
+    second = factories.UserFactory(first_name="Manon")
+
+    login(first, factories.DEFAULT_PASSWORD)
+    page.goto(f"/formations/sessions/{session.pk}/")
+    page.get_by_role("button", name="S'inscrire").click()
+    page.wait_for_load_state()
+    _logout(page)
+
+    login(second, factories.DEFAULT_PASSWORD)
+    page.goto(f"/formations/sessions/{session.pk}/")
+    page.get_by_role("button", name="Rejoindre la liste d'attente").click()
+    page.wait_for_load_state()
+    assert "liste d'attente" in page.locator(".messages").inner_text()
+    assert Registration.objects.get(user=second).status == "waiting"
+    _logout(page)
+
+    login(first, factories.DEFAULT_PASSWORD)
+    page.goto("/formations/mes-inscriptions/")
+    page.get_by_role("button", name="Annuler mon inscription").click()
+    page.wait_for_load_state()
+    assert "Votre inscription est annulée." in page.locator(".messages").inner_text()
+
+    assert Registration.objects.get(user=second).status == "registered"
+    promotion = [m for m in mail.outbox if m.to == [second.email]]
+    assert any("Une place s'est libérée" in m.subject for m in promotion)
+    _logout(page)
+
+    login(second, factories.DEFAULT_PASSWORD)
+    page.goto(f"/formations/sessions/{session.pk}/")
+    assert page.get_by_text("Vous êtes inscrit·e", exact=True).is_visible()
