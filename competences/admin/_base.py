@@ -127,6 +127,15 @@ class CodeCheckFormSet(forms.BaseInlineFormSet):
             seen.add(code)
 
 
+def adopt(obj, created):
+    """Make the admin's unsaved object the row a service just created (pk, defaults, dates), so
+    that the admin's next steps (inlines, log) work on it."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(created, field.attname))
+    obj._state.adding = False
+    obj._state.db = created._state.db
+
+
 class AdminServiceRefused(Exception):
     """A service refused an admin save; the admin view rolls back and shows the message."""
 

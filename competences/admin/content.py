@@ -24,6 +24,7 @@ from ._base import (
     CodeCheckFormSet,
     FrozenMixin,
     ServiceAdminMixin,
+    adopt,
     run_service,
 )
 
@@ -45,7 +46,7 @@ def route_formset(request, formset, *, create, update, delete, name, parent, fie
             run_service(request, update, **{name: obj}, **values)
     for obj in new:
         created = run_service(request, create, **parent, **{f: getattr(obj, f) for f in fields})
-        obj.pk = created.pk
+        adopt(obj, created)
 
 
 class LevelForm(forms.ModelForm):
@@ -151,8 +152,7 @@ class ReferentialVersionAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
             created = run_service(
                 request, services.version_create, referential=obj.referential, notes=obj.notes
             )
-            obj.pk, obj.number = created.pk, created.number
-            obj._state.adding = False
+            adopt(obj, created)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ProficiencyLevel:
@@ -289,8 +289,7 @@ class BlocAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
             run_service(request, services.bloc_update, bloc=obj, **values)
         else:
             created = run_service(request, services.bloc_create, version=obj.version, **values)
-            obj.pk = created.pk
-            obj._state.adding = False
+            adopt(obj, created)
 
     def save_formset(self, request, form, formset, change):
         route_formset(
@@ -366,8 +365,7 @@ class CompetenceAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
             )
         else:
             created = run_service(request, services.competence_create, bloc=obj.bloc, **values)
-            obj.pk, obj.version_id = created.pk, created.version_id
-            obj._state.adding = False
+            adopt(obj, created)
 
     def save_formset(self, request, form, formset, change):
         route_formset(
@@ -438,8 +436,7 @@ class CriterionAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
             created = run_service(
                 request, services.criterion_create, competence=obj.competence, **values
             )
-            obj.pk, obj.version_id = created.pk, created.version_id
-            obj._state.adding = False
+            adopt(obj, created)
 
     def delete_model(self, request, obj):
         run_service(request, services.criterion_delete, criterion=obj)

@@ -21,7 +21,7 @@ from ..models import (
     ReferentialVersion,
     VersionStatus,
 )
-from ._base import HubAccessMixin, ServiceAdminMixin, run_service
+from ._base import HubAccessMixin, ServiceAdminMixin, adopt, run_service
 
 PATHWAY_FIELDS = [
     "version",
@@ -203,8 +203,7 @@ class PathwayAdmin(ServiceAdminMixin, HubAccessMixin, admin.ModelAdmin):
             created = run_service(
                 request, services.pathway_create, version=obj.version, code=obj.code, **values
             )
-            obj.pk = created.pk
-            obj._state.adding = False
+            adopt(obj, created)
 
     def save_related(self, request, form, formsets, change):
         pathway = form.instance

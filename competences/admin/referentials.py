@@ -19,7 +19,7 @@ from .. import services
 from ..importing import MAX_BYTES, ImportRefused
 from ..models import Referential, ReferentialVersion
 from ..resources import ReferentialCSV, ReferentialJSON, ReferentialRowResource, ReferentialXLSX
-from ._base import HubAccessMixin, ServiceAdminMixin, run_service
+from ._base import HubAccessMixin, ServiceAdminMixin, adopt, run_service
 
 
 class ReferentialImportForm(ImportForm):
@@ -103,8 +103,7 @@ class ReferentialAdmin(ServiceAdminMixin, HubAccessMixin, ImportMixin, admin.Mod
                 title=obj.title,
                 description=obj.description,
             )
-            obj.pk = created.pk
-            obj._state.adding = False
+            adopt(obj, created)
 
     def delete_model(self, request, obj):
         run_service(request, services.referential_delete, referential=obj)

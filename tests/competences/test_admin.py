@@ -1,0 +1,324 @@
+"""The admin reflects the freeze and saves through the services; its import uses
+django-import-export with Socle's reader."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from competences.models import (
+    Bloc,
+    Pathway,
+    PathwayRequirement,
+    ReferentialVersion,
+    VersionStatus,
+)
+from core.models import AuditLog
+from tests import factories
+
+from .conftest import counts, make_csv, row
+
+
+class _FormParser(HTMLParser):
+    """The values a browser would post for the page's main form."""
+
+    def __init__(self):
+        super().__init__()
+        self.data = {}
+        self._textarea = None
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.data[name] = attrs.get("value", "on")
+            else:
+                self.data[name] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data.lstrip("\n")
+
+
+def form_data(response):
+    parser = _FormParser()
+    parser.feed(response.content.decode())
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
+
+
+def _change(model, pk):
+    return reverse(f"admin:competences_{model}_change", args=[pk])
+
+
+def test_hub_coordinators_use_the_admin(client_for, hub, published):
+    client = client_for(hub)
+    for model in (
+        "referential",
+        "referentialversion",
+        "bloc",
+        "competence",
+        "criterion",
+        "pathway",
+    ):
+        assert client.get(reverse(f"admin:competences_{model}_changelist")).status_code == 200
+
+
+def test_mediators_do_not(client_for, user):
+    user.is_staff = True
+    user.save()
+    response = client_for(user).get(reverse("admin:competences_referentialversion_changelist"))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("status", ["published", "retired"])
+def test_a_frozen_version_is_read_only_in_the_admin(client_for, hub, published, status):
+    if status == "retired":
+        published.status = VersionStatus.RETIRED
+        published.save()
+    client = client_for(hub)
+    response = client.get(_change("referentialversion", published.pk))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "elle est figée et s'affiche en lecture seule" in html
+    assert 'name="_save"' not in html
+    assert 'name="blocs-TOTAL_FORMS"' not in html or 'name="blocs-0-code"' not in html
+    bloc = published.blocs.get(code="B1")
+    html = client.get(_change("bloc", bloc.pk)).content.decode()
+    assert 'name="_save"' not in html and 'name="title"' not in html
+    # Posting anyway is refused, and deleting too.
+    response = client.post(_change("bloc", bloc.pk), {"title": "Changé", "code": "B1"})
+    assert response.status_code == 403
+    delete = reverse("admin:competences_referentialversion_delete", args=[published.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    bloc.refresh_from_db()
+    assert bloc.title == "Bloc 1"
+
+
+def test_editing_a_draft_goes_through_the_services(client_for, hub, draft):
+    client = client_for(hub)
+    url = _change("referentialversion", draft.pk)
+    data = form_data(client.get(url))
+    total = int(data["blocs-TOTAL_FORMS"])
+    data.update(
+        {
+            "notes": "Relecture du comité",
+            "blocs-TOTAL_FORMS": str(total + 1),
+            f"blocs-{total}-code": "B3",
+            f"blocs-{total}-title": "Contribuer au réseau",
+            f"blocs-{total}-order": "3",
+            f"blocs-{total}-version": str(draft.pk),
+            "blocs-0-title": "Accueillir",
+        }
+    )
+    # Move the "acquired" threshold from level 3 to level 4 in the same save.
+    for index in range(int(data["levels-TOTAL_FORMS"])):
+        data.pop(f"levels-{index}-counts_as_acquired", None)
+        if data[f"levels-{index}-rank"] == "4":
+            data[f"levels-{index}-counts_as_acquired"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    draft.refresh_from_db()
+    assert draft.notes == "Relecture du comité"
+    assert draft.blocs.get(code="B3").title == "Contribuer au réseau"
+    assert draft.blocs.get(code="B1").title == "Accueillir"
+    assert list(draft.levels.filter(counts_as_acquired=True).values_list("rank", flat=True)) == [4]
+    actions = set(AuditLog.objects.values_list("action", flat=True))
+    assert {"version.update", "bloc.create", "bloc.update", "level.update"} <= actions
+
+
+def test_a_code_taken_by_another_kind_is_a_form_error(client_for, hub, draft):
+    client = client_for(hub)
+    bloc = draft.blocs.get(code="B2")
+    data = form_data(client.get(_change("bloc", bloc.pk)))
+    data["code"] = "B1.C1"
+    response = client.post(_change("bloc", bloc.pk), data)
+    assert response.status_code == 200
+    assert "est déjà utilisé par une compétence" in response.content.decode()
+    bloc.refresh_from_db()
+    assert bloc.code == "B2"
+
+
+def test_adding_criteria_inline_on_a_competence(client_for, hub, draft):
+    client = client_for(hub)
+    competence = draft.competences.get(code="B1.C1")
+    url = _change("competence", competence.pk)
+    data = form_data(client.get(url))
+    total = int(data["criteria-TOTAL_FORMS"])
+    data.update(
+        {
+            "criteria-TOTAL_FORMS": str(total + 2),
+            f"criteria-{total}-code": "B1.C1.9",
+            f"criteria-{total}-text": "Nouveau critère",
+            f"criteria-{total}-order": "9",
+            f"criteria-{total}-competence": str(competence.pk),
+            f"criteria-{total + 1}-code": "B1.C1.9",
+            f"criteria-{total + 1}-text": "Doublon",
+            f"criteria-{total + 1}-order": "10",
+            f"criteria-{total + 1}-competence": str(competence.pk),
+        }
+    )
+    response = client.post(url, data)
+    assert "Ce code est saisi deux fois." in response.content.decode()
+    data[f"criteria-{total + 1}-code"] = "B1.C1.10"
+    assert client.post(url, data).status_code == 302
+    assert competence.criteria.filter(code__in=["B1.C1.9", "B1.C1.10"]).count() == 2
+    assert competence.criteria.get(code="B1.C1.9").version == draft
+
+
+def test_version_actions_in_the_admin(client_for, hub, draft, published):
+    client = client_for(hub)
+    changelist = reverse("admin:competences_referentialversion_changelist")
+    client.post(changelist, {"action": "publish", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.PUBLISHED
+    client.post(changelist, {"action": "clone", "_selected_action": [published.pk]})
+    assert published.clones.get().status == VersionStatus.DRAFT
+    response = client.post(
+        changelist, {"action": "export_json", "_selected_action": [published.pk]}
+    )
+    assert response["Content-Type"] == "application/json"
+    response = client.post(changelist, {"action": "retire", "_selected_action": [published.pk]})
+    published.refresh_from_db()
+    assert published.status == VersionStatus.RETIRED
+
+
+def test_import_through_django_import_export_admin(client_for, hub):
+    client = client_for(hub)
+    url = reverse("admin:competences_referential_import")
+    assert client.get(url).status_code == 200
+    data = make_csv([row(), row(criterion="B1.C1.2")], encoding="cp1252")
+    response = client.post(
+        url,
+        {
+            "import_file": SimpleUploadedFile("ref.csv", data),
+            "format": "0",
+            "resource": "0",
+            "code": "aidants",
+            "title": "Aidants numériques",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "B1.C1.2" in html  # the preview
+    assert not ReferentialVersion.objects.filter(referential__code="aidants").exists()  # dry run
+    confirm = response.context["confirm_form"]
+    process = reverse("admin:competences_referential_process_import")
+    response = client.post(process, {**confirm.initial, "resource": "0"})
+    version = ReferentialVersion.objects.get(referential__code="aidants")
+    assert response.status_code == 302
+    assert response["Location"] == _change("referentialversion", version.pk)
+    assert version.criteria.count() == 2 and version.status == VersionStatus.DRAFT
+
+
+def test_admin_import_refusal_lists_the_issues(client_for, hub):
+    client = client_for(hub)
+    before = counts()
+    data = make_csv([row(), row(criterion="B1.C1.1")])
+    response = client.post(
+        reverse("admin:competences_referential_import"),
+        {
+            "import_file": SimpleUploadedFile("ref.csv", data),
+            "format": "0",
+            "resource": "0",
+            "code": "x",
+            "title": "X",
+        },
+    )
+    html = response.content.decode()
+    assert "code de critère « B1.C1.1 » en double (voir ligne 2)." in html
+    assert "confirm" not in (response.context.get("confirm_form") or "")
+    response = client.post(
+        reverse("admin:competences_referential_import"),
+        {
+            "import_file": SimpleUploadedFile("ref.csv", b"\x81\x82;\x83"),
+            "format": "0",
+            "resource": "0",
+            "code": "x",
+            "title": "X",
+        },
+    )
+    assert "encodage du fichier n&#x27;a pas pu être déterminé" in response.content.decode()
+    assert counts() == before
+
+
+def _pathway_post(version, blocs, requirements=()):
+    data = {
+        "version": str(version.pk),
+        "code": "socle",
+        "title": "Socle",
+        "description": "",
+        "audience": "novice",
+        "min_attended_hours": "14",
+        "validity_months": "36",
+        "peer_assessment_needs_confirmation": "on",
+        "is_active": "on",
+        "pathway_blocs-TOTAL_FORMS": str(len(blocs)),
+        "pathway_blocs-INITIAL_FORMS": "0",
+        "requirements-TOTAL_FORMS": str(len(requirements)),
+        "requirements-INITIAL_FORMS": "0",
+    }
+    for index, bloc in enumerate(blocs):
+        data[f"pathway_blocs-{index}-bloc"] = str(bloc.pk)
+        data[f"pathway_blocs-{index}-order"] = str(index + 1)
+    for index, (competence, level) in enumerate(requirements):
+        data[f"requirements-{index}-competence"] = str(competence.pk)
+        data[f"requirements-{index}-required_level"] = str(level.pk)
+    return data
+
+
+def test_pathway_admin_enforces_blocs_and_requirements(client_for, hub, published):
+    client = client_for(hub)
+    url = reverse("admin:competences_pathway_add") + f"?version={published.pk}"
+    assert client.get(url).status_code == 200
+    b1 = published.blocs.get(code="B1")
+    mastered = published.levels.get(rank=4)
+    outside = published.competences.get(code="B2.C1")
+    response = client.post(url, _pathway_post(published, [b1], [(outside, mastered)]))
+    assert "ne fait pas partie des blocs du parcours" in response.content.decode()
+    other = factories.make_reference()
+    response = client.post(url, _pathway_post(published, [other.blocs.first()]))
+    # The bloc list only offers the version's blocs, so a foreign bloc is not a valid choice.
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert not Pathway.objects.exists()
+
+    inside = published.competences.get(code="B1.C2")
+    response = client.post(url, _pathway_post(published, [b1], [(inside, mastered)]))
+    assert response.status_code == 302
+    pathway = Pathway.objects.get()
+    assert list(pathway.blocs.values_list("code", flat=True)) == ["B1"]
+    assert PathwayRequirement.objects.get().required_level == mastered
+    assert AuditLog.objects.filter(action="pathway.create").exists()
+
+
+def test_pathway_admin_refuses_a_draft_version(client_for, hub, draft):
+    response = client_for(hub).post(
+        reverse("admin:competences_pathway_add"), _pathway_post(draft, [draft.blocs.first()])
+    )
+    assert response.status_code == 200
+    assert not Pathway.objects.exists()
+
+
+def test_bloc_admin_add_offers_only_drafts(client_for, hub, draft, published):
+    response = client_for(hub).get(reverse("admin:competences_bloc_add"))
+    choices = list(response.context["adminform"].form.fields["version"].queryset)
+    assert choices == [draft]
+    assert Bloc.objects.filter(version=published).count() == 2
