@@ -1,4 +1,4 @@
-"""Browser journeys for sessions: a trainer creates and publishes a session with two slots; a
+"""Browser journeys for sessions: a trainer creates and publishes a session with slots; a
 mediator registers; a full session puts a second mediator on the waiting list and the first
 one's cancellation promotes them."""
 
@@ -45,6 +45,9 @@ def test_session_trainer_creates_and_publishes_a_session(page, login):
     page.locator("#id_slots-0-ends_at").fill(_local(6, 12, 30))
     page.locator("#id_slots-1-starts_at").fill(_local(6, 13, 30))
     page.locator("#id_slots-1-ends_at").fill(_local(6, 17))
+    page.get_by_role("button", name="Ajouter un créneau").click()
+    page.locator("#id_slots-2-starts_at").fill(_local(7, 9))
+    page.locator("#id_slots-2-ends_at").fill(_local(7, 12, 30))
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_load_state()
 
@@ -54,7 +57,7 @@ def test_session_trainer_creates_and_publishes_a_session(page, login):
     assert "La session est publiée" in page.locator(".messages").inner_text()
     session = Session.objects.get()
     assert session.status == "published"
-    assert session.slots.count() == 2
+    assert session.slots.count() == 3
     assert list(session.trainers.all()) == [trainer]
     assert page.get_by_role("heading", name="Émargement et évaluations").is_visible()
 

@@ -238,6 +238,7 @@ class SessionFilterForm(forms.Form):
         queryset=Departement.objects.order_by("code"),
         required=False,
         to_field_name="code",
+        empty_label=_("Tous"),
     )
     date_from = forms.DateField(label=_("À partir du"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Jusqu'au"), required=False, widget=DateInput())
