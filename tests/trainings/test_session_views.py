@@ -319,3 +319,61 @@ def test_my_sessions_groups_and_constant_queries(
     assert len(groups["upcoming"]) == count
     assert len(groups["drafts"]) == 1 and len(groups["past"]) == 1
     assert AuditLog.objects.count() == 0  # reading writes nothing
+
+
+def _edit_data(session, **overrides):
+    from django.utils import timezone
+
+    slots = [(s.pk, s.starts_at, s.ends_at) for s in session.slots.order_by("starts_at")]
+    data = {
+        "title": session.title,
+        "version": session.version_id,
+        "competences": [c.pk for c in session.competences.all()],
+        "format": session.format,
+        "address": session.address,
+        "capacity": str(session.capacity),
+        "co_trainers": [t.pk for t in session.trainers.all()][1:],
+        **_slot_data(
+            [(pk, timezone.localtime(s), timezone.localtime(e)) for pk, s, e in slots],
+            initial=len(slots),
+        ),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_running_session_can_be_edited_without_moving_its_past_slots(client_for):
+    import datetime
+
+    from django.utils import timezone
+
+    session = factories.make_session(start=timezone.now() - datetime.timedelta(hours=1, seconds=7))
+    client = client_for(session.trainers.get())
+    response = client.post(_url("session_edit", session.pk), _edit_data(session, title="Renommée"))
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.title == "Renommée"
+    first = session.slots.order_by("starts_at").first()
+    moved = _edit_data(session)
+    moved["slots-0-starts_at"] = timezone.localtime(
+        first.starts_at - datetime.timedelta(hours=1)
+    ).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(_url("session_edit", session.pk), moved)
+    assert response.status_code == 400
+    assert "il commence dans le passé" in response.content.decode()
+
+
+def test_edit_keeps_a_co_trainer_who_lost_the_accreditation_and_says_why(client_for):
+    session = factories.make_session()
+    trainer = session.trainers.get()
+    co_trainer = factories.UserFactory(first_name="Julien", last_name="Martin")
+    session.trainers.add(co_trainer)  # was accredited when added; no accreditation any more
+    client = client_for(trainer)
+    page = client.get(_url("session_edit", session.pk)).content.decode()
+    assert "Julien Martin" in page
+    response = client.post(
+        _url("session_edit", session.pk), _edit_data(session, co_trainers=[co_trainer.pk])
+    )
+    assert response.status_code == 400
+    assert "Julien Martin n&#x27;est pas habilité·e" in response.content.decode()
+    assert set(session.trainers.all()) == {trainer, co_trainer}

@@ -3,6 +3,7 @@ and the filters of the browse page. Rules are checked by the services; these for
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -119,8 +120,15 @@ class SessionForm(forms.Form):
             self.fields["competences"].queryset = Competence.objects.filter(
                 version=self.version
             ).select_related("bloc")
-            self.fields["co_trainers"].queryset = trainer_candidates(self.version).exclude(
-                pk=actor.pk
+            # Current trainers stay listed even when no longer accredited: the service then
+            # says why they cannot stay, instead of the form dropping them silently.
+            current = [t.pk for t in session.trainers.all()] if session is not None else []
+            candidates = trainer_candidates(self.version).values("pk")
+            self.fields["co_trainers"].queryset = (
+                get_user_model()
+                .objects.filter(Q(pk__in=candidates) | Q(pk__in=current))
+                .exclude(pk=actor.pk)
+                .order_by("last_name", "first_name")
             )
 
     def _chosen_version(self):

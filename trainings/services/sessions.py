@@ -380,7 +380,7 @@ def session_update(
     if slots is None:
         slot_inputs = [SlotInput(s.starts_at, s.ends_at, s.pk) for s in existing.values()]
     else:
-        slot_inputs = _slot_inputs(slots)
+        slot_inputs = [_keep_exact_times(item, existing) for item in _slot_inputs(slots)]
     if not is_hub_coordinator(actor) and actor not in trainers:
         raise DomainError(
             _("Vous ne pouvez pas vous retirer vous-même des formateurs de la session."),
@@ -410,6 +410,23 @@ def session_update(
     )
     promote_waiting(session=session, actor=actor)
     return session
+
+
+def _to_minute(moment):
+    return moment.replace(second=0, microsecond=0) if moment else moment
+
+
+def _keep_exact_times(item, existing):
+    """Forms send minutes; a kept slot whose times did not change at that precision keeps its
+    exact stored times (so it is not seen as moved, e.g. into the past)."""
+    slot = existing.get(item.id) if item.id is not None else None
+    if (
+        slot is not None
+        and _to_minute(slot.starts_at) == _to_minute(item.starts_at)
+        and _to_minute(slot.ends_at) == _to_minute(item.ends_at)
+    ):
+        return SlotInput(slot.starts_at, slot.ends_at, slot.pk)
+    return item
 
 
 def _shift(moment, weeks):
