@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from import_export import fields, resources
 from import_export.formats import base_formats
 from import_export.results import RowResult
@@ -122,7 +123,7 @@ class ReferentialRowResource(resources.Resource):
 
     @classmethod
     def get_display_name(cls):
-        return "Référentiel (une ligne par critère)"
+        return gettext("Référentiel (une ligne par critère)")
 
     # Orders stay numbers (for XLSX and JSON); text columns keep their text.
     def dehydrate_bloc_order(self, row):

@@ -322,3 +322,28 @@ def test_bloc_admin_add_offers_only_drafts(client_for, hub, draft, published):
     choices = list(response.context["adminform"].form.fields["version"].queryset)
     assert choices == [draft]
     assert Bloc.objects.filter(version=published).count() == 2
+
+
+def test_adding_a_referential_and_a_version_in_the_admin(client_for, hub):
+    client = client_for(hub)
+    response = client.post(
+        reverse("admin:competences_referential_add"),
+        {
+            "code": "aidants",
+            "title": "Aidants numériques",
+            "description": "",
+            "versions-TOTAL_FORMS": "0",
+            "versions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    referential = factories.ReferentialFactory(code="aidants")  # get_or_create on code
+    response = client.post(
+        reverse("admin:competences_referentialversion_add"),
+        {"referential": str(referential.pk), "notes": "Première version"},
+    )
+    assert response.status_code == 302
+    version = referential.versions.get()
+    assert (version.number, version.status, version.levels.count()) == (1, "draft", 4)
+    actions = set(AuditLog.objects.values_list("action", flat=True))
+    assert {"referential.create", "version.create"} <= actions

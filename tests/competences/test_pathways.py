@@ -131,3 +131,14 @@ def test_pathway_with_content_costs_a_fixed_number_of_queries(
             for c in pb.bloc.competences.all()
         }
     assert required["B1.C1"] == 4 and required["B2.C3"] == 3
+
+
+def test_make_pathway_factory_helper(db):
+    pathway = factories.make_pathway(blocs=["B2"], requirements={"B2.C1": 4})
+    assert list(pathway.blocs.values_list("code", flat=True)) == ["B2"]
+    assert (
+        selectors.required_levels(pathway)[pathway.version.competences.get(code="B2.C1").pk].rank
+        == 4
+    )
+    requirement = factories.PathwayRequirementFactory(pathway=factories.make_pathway())
+    assert requirement.required_level.rank == 4

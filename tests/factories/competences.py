@@ -8,6 +8,7 @@ from competences.models import (
     Pathway,
     PathwayAudience,
     PathwayBloc,
+    PathwayRequirement,
     ProficiencyLevel,
     Referential,
     ReferentialVersion,
@@ -22,7 +23,9 @@ __all__ = [
     "PathwayFactory",
     "ReferentialFactory",
     "ReferentialVersionFactory",
+    "PathwayRequirementFactory",
     "add_default_scale",
+    "make_pathway",
     "make_reference",
 ]
 
@@ -140,3 +143,34 @@ def make_reference(
                     order=k,
                 )
     return version
+
+
+class PathwayRequirementFactory(factory.django.DjangoModelFactory):
+    """A required level above (or below) "acquis" for one competence of a pathway."""
+
+    class Meta:
+        model = PathwayRequirement
+
+    pathway = factory.SubFactory(PathwayFactory)
+    competence = factory.LazyAttribute(
+        lambda o: o.pathway.version.competences.filter(bloc__pathway_blocs__pathway=o.pathway)[0]
+    )
+    required_level = factory.LazyAttribute(lambda o: o.pathway.version.levels.order_by("-rank")[0])
+
+
+def make_pathway(version=None, *, blocs=None, requirements=None, **kwargs):
+    """A pathway on `version` (default: a new make_reference()) requiring `blocs` (codes; default:
+    all the version's blocs). `requirements` maps competence codes to the required rank."""
+    version = version or make_reference()
+    chosen = list(version.blocs.order_by("order", "code"))
+    if blocs is not None:
+        by_code = {bloc.code: bloc for bloc in chosen}
+        chosen = [by_code[code] for code in blocs]
+    pathway = PathwayFactory(version=version, with_blocs=chosen, **kwargs)
+    for code, rank in (requirements or {}).items():
+        PathwayRequirement.objects.create(
+            pathway=pathway,
+            competence=version.competences.get(code=code),
+            required_level=version.levels.get(rank=rank),
+        )
+    return pathway

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from competences import selectors
 from competences.exporting import export_reference
@@ -55,10 +56,10 @@ class Command(BaseCommand):
     def handle_import(self, options):
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"Fichier introuvable : {path}")
+            raise CommandError(_("Fichier introuvable : %(path)s") % {"path": path})
         fmt = options["format"] or format_from_filename(path.name)
         if fmt is None:
-            raise CommandError("Format non reconnu : précisez --format csv, xlsx ou json.")
+            raise CommandError(_("Format non reconnu : précisez --format csv, xlsx ou json."))
         try:
             with path.open("rb") as handle:
                 version = import_reference_file(
@@ -73,12 +74,13 @@ class Command(BaseCommand):
             for issue in refused.issues:
                 self.stderr.write(f"  - {issue}")
             raise CommandError(
-                f"Fichier refusé, rien n'a été enregistré : {len(refused.issues)} problème(s) "
-                "listé(s) ci-dessus."
+                _("Fichier refusé, rien n'a été enregistré : %(n)s problème(s) listé(s) ci-dessus.")
+                % {"n": len(refused.issues)}
             ) from None
         self.stderr.write(
             self.style.SUCCESS(
-                f"Version {version.number} de « {version.referential.title} » créée en brouillon."
+                _("Version %(n)s de « %(title)s » créée en brouillon.")
+                % {"n": version.number, "title": version.referential.title}
             )
         )
         self.stdout.write(str(version.number))
@@ -86,21 +88,25 @@ class Command(BaseCommand):
     def handle_export(self, options):
         referential = Referential.objects.filter(code=options["code"]).first()
         if referential is None:
-            raise CommandError(f"Référentiel inconnu : {options['code']}")
+            raise CommandError(_("Référentiel inconnu : %(code)s") % {"code": options["code"]})
         if options["number"] is not None:
             version = selectors.version_by_number(referential.code, options["number"])
             if version is None:
-                raise CommandError(f"Version inconnue : {options['number']}")
+                raise CommandError(_("Version inconnue : %(n)s") % {"n": options["number"]})
         else:
             version = selectors.default_export_version(referential)
             if version is None:
-                raise CommandError("Ce référentiel n'a ni version publiée ni brouillon.")
+                raise CommandError(_("Ce référentiel n'a ni version publiée ni brouillon."))
         output = options["output"]
         fmt = options["format"] or (format_from_filename(output) if output else None) or "csv"
         exported = export_reference(version, fmt)
         if output:
             Path(output).write_bytes(exported.content)
-            self.stderr.write(self.style.SUCCESS(f"{version} exportée dans {output}."))
+            self.stderr.write(
+                self.style.SUCCESS(
+                    _("%(version)s exportée dans %(path)s.") % {"version": version, "path": output}
+                )
+            )
         else:
             stream = getattr(self.stdout, "_out", sys.stdout)
             buffer = getattr(stream, "buffer", None)
@@ -109,6 +115,6 @@ class Command(BaseCommand):
                 buffer.write(exported.content)
                 buffer.flush()
             elif fmt == "xlsx":
-                raise CommandError("Le format XLSX est binaire : indiquez un fichier avec -o.")
+                raise CommandError(_("Le format XLSX est binaire : indiquez un fichier avec -o."))
             else:
                 stream.write(exported.content.decode("utf-8"))
