@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from .issues import LINE, MAX_BYTES, MAX_ROWS, RECORD, ImportIssue, ImportRefused, refuse
 
 FORMATS = ("csv", "xlsx", "json")
+MAX_UNZIP_RATIO = 10  # an XLSX of a full-size reference unzips to a few times its size
 
 
 @dataclass
@@ -168,6 +169,17 @@ def read_xlsx(data):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    try:
+        # A small XLSX can unzip to gigabytes of XML: check before openpyxl expands it.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        refuse(_("Le fichier n'est pas un classeur XLSX lisible."))
+    if unzipped > MAX_BYTES * MAX_UNZIP_RATIO:
+        refuse(
+            _("Le classeur décompressé dépasse %(mb)s Mo : il est refusé.")
+            % {"mb": MAX_BYTES * MAX_UNZIP_RATIO // (1024 * 1024)}
+        )
     try:
         # Not data_only: cells holding formulas must be seen as formulas, to refuse them.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)

@@ -2,6 +2,7 @@
 
 import io
 import json
+import zipfile
 
 import openpyxl
 import pytest
@@ -360,3 +361,11 @@ def test_a_new_referential_needs_a_title_and_a_valid_code(hub):
 def test_a_long_code_is_refused(hub):
     issues = _refused(hub, make_csv([row(criterion="B1.C1." + "9" * 30)]))
     assert issues == ["Ligne 2 : Code du critère dépasse 24 caractères."]
+
+
+def test_an_xlsx_that_unzips_to_a_huge_size_is_refused(hub):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (MAX_BYTES * 11))
+    issues = _refused(hub, out.getvalue(), "xlsx")
+    assert issues == ["Le classeur décompressé dépasse 50 Mo : il est refusé."]
