@@ -27,6 +27,7 @@ ADDED = "added"
 CANCELLED = "cancelled"
 SESSION_CANCELLED = "session_cancelled"
 REMINDER = "reminder"
+UPDATED = "updated"
 
 # kind -> (calendar method or None, template name)
 KINDS = {
@@ -37,6 +38,7 @@ KINDS = {
     CANCELLED: (ics.CANCEL, "cancelled"),
     SESSION_CANCELLED: (ics.CANCEL, "session_cancelled"),
     REMINDER: (ics.REQUEST, "reminder"),
+    UPDATED: (ics.REQUEST, "updated"),
 }
 
 
@@ -49,6 +51,7 @@ def _subject(kind, session):
         CANCELLED: _("Inscription annulée : %(title)s"),
         SESSION_CANCELLED: _("Session annulée : %(title)s"),
         REMINDER: _("Rappel : %(title)s commence demain"),
+        UPDATED: _("Changement de dates ou de lieu : %(title)s"),
     }
     return subjects[kind] % {"title": session.title}
 

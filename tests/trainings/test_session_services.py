@@ -336,3 +336,22 @@ def test_mark_held(trainer):
     future.refresh_from_db()
     assert past.status == SessionStatus.HELD
     assert future.status == SessionStatus.PUBLISHED
+
+
+def test_moving_a_published_session_emails_registered_people(trainer, run_on_commit, mailoutbox):
+    session = factories.make_session(trainer=trainer, participants=2)
+    Session.objects.filter(pk=session.pk).update(capacity=2)
+    factories.RegistrationFactory(session=session, status=RegistrationStatus.WAITING)
+    run_on_commit(session_services.session_update, actor=trainer, session=session, title="Autre")
+    assert mailoutbox == []  # the title alone does not change anyone's calendar
+    first = session.slots.order_by("starts_at").first()
+    run_on_commit(
+        session_services.session_update,
+        actor=trainer,
+        session=session,
+        slots=[{"id": first.pk, "starts_at": at(9, 9), "ends_at": at(9, 12)}],
+    )
+    assert len(mailoutbox) == 2
+    assert "Changement de dates" in mailoutbox[0].subject
+    calendar = mailoutbox[0].attachments[0].get_content()
+    assert calendar.count("BEGIN:VEVENT") == 1

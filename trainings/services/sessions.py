@@ -371,6 +371,7 @@ def session_update(
                 field="version",
             )
         session.version = fields["version"]
+    place_before = _practical_details(session)
     for name in SESSION_FIELDS:
         if name in fields:
             setattr(session, name, fields[name])
@@ -409,7 +410,21 @@ def session_update(
         slots=[(s.starts_at, s.ends_at) for s in slot_inputs],
     )
     promote_waiting(session=session, actor=actor)
+    times_before = {(slot.starts_at, slot.ends_at) for slot in existing.values()}
+    times_after = {(slot.starts_at, slot.ends_at) for slot in slot_inputs}
+    if session.status == SessionStatus.PUBLISHED and (
+        times_before != times_after or place_before != _practical_details(session)
+    ):
+        # Registered people get the new dates or place, with the updated calendar events.
+        from .. import emails
+
+        for registration in session.registrations.filter(status=RegistrationStatus.REGISTERED):
+            emails.notify(emails.UPDATED, registration)
     return session
+
+
+def _practical_details(session):
+    return (session.format, session.structure_id, session.address, session.video_url)
 
 
 def _to_minute(moment):
