@@ -22,9 +22,10 @@ from import_export.results import RowResult
 from core.exceptions import DomainError
 
 from . import services
+from .importing.checks import check_target
 from .importing.issues import ALL_COLUMNS, LINE, ImportIssue, protect_cell
 from .importing.reading import Table, read_table
-from .importing.validation import check_target, validate_table
+from .importing.validation import validate_table
 
 
 @dataclass

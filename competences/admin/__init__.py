@@ -1,13 +1,9 @@
 """Admin of the competency reference; every save goes through competences.services."""
 
-from .content import (
-    BlocAdmin,
-    CompetenceAdmin,
-    CriterionAdmin,
-    ReferentialVersionAdmin,
-)
+from .items import BlocAdmin, CompetenceAdmin, CriterionAdmin
 from .pathways import PathwayAdmin
 from .referentials import ReferentialAdmin
+from .versions import ReferentialVersionAdmin
 
 __all__ = [
     "BlocAdmin",

@@ -3,12 +3,12 @@
 Every faulty row is reported (not only the first one); nothing is written here.
 """
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..models import Bloc, Competence, Criterion
 from ..services import CODE_RE
-from .issues import ALL_COLUMNS, COLUMNS, RECORD, ImportIssue, unprotect_cell
+from .checks import check_headers, column_label
+from .issues import RECORD, ImportIssue, unprotect_cell
 
 MAX_LENGTHS = {
     "bloc_code": Bloc._meta.get_field("code").max_length,
@@ -18,62 +18,6 @@ MAX_LENGTHS = {
     "criterion_code": Criterion._meta.get_field("code").max_length,
 }
 ORDER_COLUMNS = ("bloc_order", "competence_order", "criterion_order")
-
-
-def _label(column):
-    return {
-        "bloc_code": _("code du bloc"),
-        "bloc_title": _("intitulé du bloc"),
-        "bloc_description": _("description du bloc"),
-        "bloc_evaluation_modalities": _("modalités d'évaluation du bloc"),
-        "bloc_order": _("ordre du bloc"),
-        "competence_code": _("code de la compétence"),
-        "competence_title": _("intitulé de la compétence"),
-        "competence_description": _("description de la compétence"),
-        "competence_order": _("ordre de la compétence"),
-        "criterion_code": _("code du critère"),
-        "criterion_text": _("texte du critère"),
-        "criterion_order": _("ordre du critère"),
-    }[column]
-
-
-def check_headers(table):
-    header_line = None if table.unit == RECORD else 1
-    issues = []
-    seen = set()
-    duplicates = []
-    for header in table.headers:
-        if header in seen and header not in duplicates:
-            duplicates.append(header)
-        seen.add(header)
-    missing = [column for column in COLUMNS if column not in seen]
-    unknown = [header for header in table.headers if header and header not in ALL_COLUMNS]
-    if missing:
-        issues.append(
-            ImportIssue(
-                header_line,
-                _("colonnes obligatoires manquantes : %(cols)s.") % {"cols": ", ".join(missing)},
-                table.unit,
-            )
-        )
-    if unknown:
-        issues.append(
-            ImportIssue(
-                header_line,
-                _("colonnes inconnues : %(cols)s (colonnes acceptées : %(known)s).")
-                % {"cols": ", ".join(unknown), "known": ", ".join(ALL_COLUMNS)},
-                table.unit,
-            )
-        )
-    if duplicates:
-        issues.append(
-            ImportIssue(
-                header_line,
-                _("colonnes en double : %(cols)s.") % {"cols": ", ".join(duplicates)},
-                table.unit,
-            )
-        )
-    return issues
 
 
 def _clean(value, protected):
@@ -152,7 +96,7 @@ class _Builder:
                     line,
                     _("la valeur de « %(field)s » pour %(code)s diffère (voir %(first)s).")
                     % {
-                        "field": _label(column),
+                        "field": column_label(column),
                         "code": item["code"],
                         "first": self.where(item["line"]),
                     },
@@ -165,14 +109,14 @@ class _Builder:
                 self.issue(
                     line,
                     _("%(field)s dépasse %(max)s caractères.")
-                    % {"field": _label(column).capitalize(), "max": limit},
+                    % {"field": column_label(column).capitalize(), "max": limit},
                 )
         for column in ORDER_COLUMNS:
             if values.get(column) and _parse_order(values[column]) is None:
                 self.issue(
                     line,
                     _("%(field)s doit être un nombre entier positif (« %(value)s »).")
-                    % {"field": _label(column).capitalize(), "value": values[column]},
+                    % {"field": column_label(column).capitalize(), "value": values[column]},
                 )
         codes_ok = True
         for column in ("bloc_code", "competence_code", "criterion_code"):
@@ -185,7 +129,7 @@ class _Builder:
                         "%(field)s « %(code)s » n'est pas valide : lettres, chiffres, points, "
                         "tirets ou soulignés, sans espace."
                     )
-                    % {"field": _label(column).capitalize(), "code": code},
+                    % {"field": column_label(column).capitalize(), "code": code},
                 )
 
         bloc_code = values.get("bloc_code", "")
@@ -336,53 +280,3 @@ def validate_table(table):
     if not table.rows:
         builder.issue(None, _("Le fichier ne contient aucune ligne de données."))
     return builder.result(), builder.issues
-
-
-def check_target(code, title):
-    """The referential the file goes to: an existing one, or a new one with a title."""
-    from django.core.validators import validate_slug
-
-    from ..models import Referential
-
-    issues = []
-    if not code:
-        issues.append(ImportIssue(None, _("Indiquez le code du référentiel.")))
-        return issues
-    try:
-        validate_slug(code)
-    except ValidationError:
-        issues.append(
-            ImportIssue(
-                None,
-                _(
-                    "Le code du référentiel « %(code)s » n'est pas valide : lettres minuscules, "
-                    "chiffres et tirets, sans espace."
-                )
-                % {"code": code},
-            )
-        )
-        return issues
-    max_code = Referential._meta.get_field("code").max_length
-    max_title = Referential._meta.get_field("title").max_length
-    if len(code) > max_code:
-        issues.append(
-            ImportIssue(
-                None, _("Le code du référentiel dépasse %(max)s caractères.") % {"max": max_code}
-            )
-        )
-    if len(title) > max_title:
-        issues.append(
-            ImportIssue(
-                None,
-                _("L'intitulé du référentiel dépasse %(max)s caractères.") % {"max": max_title},
-            )
-        )
-    if not title and not Referential.objects.filter(code=code).exists():
-        issues.append(
-            ImportIssue(
-                None,
-                _("Le référentiel « %(code)s » n'existe pas encore : indiquez son intitulé.")
-                % {"code": code},
-            )
-        )
-    return issues

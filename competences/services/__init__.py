@@ -15,6 +15,7 @@ from .content import (
     level_delete,
     level_update,
 )
+from .copying import DEFAULT_SCALE, content_as_dicts
 from .pathways import (
     pathway_create,
     pathway_delete,
@@ -23,8 +24,6 @@ from .pathways import (
     pathway_update,
 )
 from .versions import (
-    DEFAULT_SCALE,
-    content_as_dicts,
     publication_problems,
     referential_create,
     referential_delete,

@@ -13,43 +13,12 @@ from core.audit import log_action
 from core.exceptions import DomainError
 
 from ..models import (
-    Bloc,
-    Competence,
-    Criterion,
-    ProficiencyLevel,
     Referential,
     ReferentialVersion,
     VersionStatus,
 )
 from ._common import frozen_error, lock_editable_version
-
-# (rank, label, description, counts as acquired) — data, stored in French like the content.
-DEFAULT_SCALE = [
-    (
-        1,
-        "Découverte",
-        "A entendu parler de la compétence, l'a observée ; ne la met pas encore en œuvre seul·e.",
-        False,
-    ),
-    (
-        2,
-        "En cours d'acquisition",
-        "La met en œuvre avec l'appui d'un pair ou d'un formateur, dans des situations simples.",
-        False,
-    ),
-    (
-        3,
-        "Acquis",
-        "La met en œuvre seul·e, de façon fiable, dans les situations courantes du poste.",
-        True,
-    ),
-    (
-        4,
-        "Maîtrisé",
-        "L'adapte aux situations complexes et sait la transmettre à d'autres médiateurs.",
-        False,
-    ),
-]
+from .copying import bulk_content, content_as_dicts, copy_scale
 
 
 @transaction.atomic
@@ -89,32 +58,6 @@ def _next_number(referential):
     return top + 1
 
 
-def _copy_scale(source, target):
-    if source is not None and source.levels.exists():
-        rows = [
-            ProficiencyLevel(
-                version=target,
-                rank=level.rank,
-                label=level.label,
-                description=level.description,
-                counts_as_acquired=level.counts_as_acquired,
-            )
-            for level in source.levels.all()
-        ]
-    else:
-        rows = [
-            ProficiencyLevel(
-                version=target,
-                rank=rank,
-                label=label,
-                description=description,
-                counts_as_acquired=acquired,
-            )
-            for rank, label, description, acquired in DEFAULT_SCALE
-        ]
-    ProficiencyLevel.objects.bulk_create(rows)
-
-
 @transaction.atomic
 def version_create(*, actor, referential, notes="", scale_from=None):
     """An empty draft. Its scale is copied from `scale_from`, else from the referential's latest
@@ -125,7 +68,7 @@ def version_create(*, actor, referential, notes="", scale_from=None):
     version = ReferentialVersion(referential=referential, number=number, notes=notes)
     version.full_clean()
     version.save()
-    _copy_scale(scale_from, version)
+    copy_scale(scale_from, version)
     log_action(actor=actor, action="version.create", target=version)
     return version
 
@@ -138,96 +81,6 @@ def version_update(*, actor, version, notes):
     version.save(update_fields=["notes"])
     log_action(actor=actor, action="version.update", target=version)
     return version
-
-
-def _bulk_content(version, blocs):
-    """Write blocs → competences → criteria given as plain dicts, in three bulk inserts."""
-    bloc_rows = [
-        Bloc(
-            version=version,
-            code=bloc["code"],
-            title=bloc["title"],
-            description=bloc.get("description", ""),
-            evaluation_modalities=bloc.get("evaluation_modalities", ""),
-            order=bloc["order"],
-        )
-        for bloc in blocs
-    ]
-    for row in bloc_rows:
-        row.full_clean(exclude=["version"], validate_unique=False, validate_constraints=False)
-    Bloc.objects.bulk_create(bloc_rows)
-
-    competence_rows = []
-    for bloc, bloc_row in zip(blocs, bloc_rows, strict=True):
-        for competence in bloc["competences"]:
-            competence_rows.append(
-                Competence(
-                    version=version,
-                    bloc=bloc_row,
-                    code=competence["code"],
-                    title=competence["title"],
-                    description=competence.get("description", ""),
-                    order=competence["order"],
-                )
-            )
-    for row in competence_rows:
-        row.full_clean(
-            exclude=["version", "bloc"], validate_unique=False, validate_constraints=False
-        )
-    Competence.objects.bulk_create(competence_rows)
-
-    criterion_rows = []
-    competence_iter = iter(competence_rows)
-    for bloc in blocs:
-        for competence in bloc["competences"]:
-            competence_row = next(competence_iter)
-            for criterion in competence["criteria"]:
-                criterion_rows.append(
-                    Criterion(
-                        version=version,
-                        competence=competence_row,
-                        code=criterion["code"],
-                        text=criterion["text"],
-                        order=criterion["order"],
-                    )
-                )
-    for row in criterion_rows:
-        row.full_clean(
-            exclude=["version", "competence"], validate_unique=False, validate_constraints=False
-        )
-    Criterion.objects.bulk_create(criterion_rows, batch_size=1000)
-    return len(bloc_rows), len(competence_rows), len(criterion_rows)
-
-
-def content_as_dicts(version):
-    """A version's blocs → competences → criteria as plain dicts (the shape `_bulk_content`,
-    the import and the export share)."""
-    from ..selectors import version_with_content
-
-    version = version_with_content(version)
-    return [
-        {
-            "code": bloc.code,
-            "title": bloc.title,
-            "description": bloc.description,
-            "evaluation_modalities": bloc.evaluation_modalities,
-            "order": bloc.order,
-            "competences": [
-                {
-                    "code": competence.code,
-                    "title": competence.title,
-                    "description": competence.description,
-                    "order": competence.order,
-                    "criteria": [
-                        {"code": criterion.code, "text": criterion.text, "order": criterion.order}
-                        for criterion in competence.criteria.all()
-                    ],
-                }
-                for competence in bloc.competences.all()
-            ],
-        }
-        for bloc in version.blocs.all()
-    ]
 
 
 @transaction.atomic
@@ -243,8 +96,8 @@ def version_clone(*, actor, version, notes=""):
     )
     draft.full_clean()
     draft.save()
-    _copy_scale(version, draft)
-    counts = _bulk_content(draft, content_as_dicts(version))
+    copy_scale(version, draft)
+    counts = bulk_content(draft, content_as_dicts(version))
     log_action(actor=actor, action="version.clone", target=draft, source=version.pk, counts=counts)
     return draft
 
@@ -264,7 +117,7 @@ def version_import(*, actor, code, title="", blocs, notes=""):
             )
         referential = referential_create(actor=actor, code=code, title=title)
     version = version_create(actor=actor, referential=referential, notes=notes)
-    counts = _bulk_content(version, blocs)
+    counts = bulk_content(version, blocs)
     log_action(actor=actor, action="version.import", target=version, counts=counts)
     return version
 

@@ -1,0 +1,148 @@
+"""Writing a version's scale and content in bulk (clone, import) and reading it back as the
+plain dicts that the import, the export and the clone share."""
+
+from ..models import Bloc, Competence, Criterion, ProficiencyLevel
+
+# (rank, label, description, counts as acquired) — data, stored in French like the content.
+DEFAULT_SCALE = [
+    (
+        1,
+        "Découverte",
+        "A entendu parler de la compétence, l'a observée ; ne la met pas encore en œuvre seul·e.",
+        False,
+    ),
+    (
+        2,
+        "En cours d'acquisition",
+        "La met en œuvre avec l'appui d'un pair ou d'un formateur, dans des situations simples.",
+        False,
+    ),
+    (
+        3,
+        "Acquis",
+        "La met en œuvre seul·e, de façon fiable, dans les situations courantes du poste.",
+        True,
+    ),
+    (
+        4,
+        "Maîtrisé",
+        "L'adapte aux situations complexes et sait la transmettre à d'autres médiateurs.",
+        False,
+    ),
+]
+
+
+def copy_scale(source, target):
+    if source is not None and source.levels.exists():
+        rows = [
+            ProficiencyLevel(
+                version=target,
+                rank=level.rank,
+                label=level.label,
+                description=level.description,
+                counts_as_acquired=level.counts_as_acquired,
+            )
+            for level in source.levels.all()
+        ]
+    else:
+        rows = [
+            ProficiencyLevel(
+                version=target,
+                rank=rank,
+                label=label,
+                description=description,
+                counts_as_acquired=acquired,
+            )
+            for rank, label, description, acquired in DEFAULT_SCALE
+        ]
+    ProficiencyLevel.objects.bulk_create(rows)
+
+
+def bulk_content(version, blocs):
+    """Write blocs → competences → criteria given as plain dicts, in three bulk inserts."""
+    bloc_rows = [
+        Bloc(
+            version=version,
+            code=bloc["code"],
+            title=bloc["title"],
+            description=bloc.get("description", ""),
+            evaluation_modalities=bloc.get("evaluation_modalities", ""),
+            order=bloc["order"],
+        )
+        for bloc in blocs
+    ]
+    for row in bloc_rows:
+        row.full_clean(exclude=["version"], validate_unique=False, validate_constraints=False)
+    Bloc.objects.bulk_create(bloc_rows)
+
+    competence_rows = []
+    for bloc, bloc_row in zip(blocs, bloc_rows, strict=True):
+        for competence in bloc["competences"]:
+            competence_rows.append(
+                Competence(
+                    version=version,
+                    bloc=bloc_row,
+                    code=competence["code"],
+                    title=competence["title"],
+                    description=competence.get("description", ""),
+                    order=competence["order"],
+                )
+            )
+    for row in competence_rows:
+        row.full_clean(
+            exclude=["version", "bloc"], validate_unique=False, validate_constraints=False
+        )
+    Competence.objects.bulk_create(competence_rows)
+
+    criterion_rows = []
+    competence_iter = iter(competence_rows)
+    for bloc in blocs:
+        for competence in bloc["competences"]:
+            competence_row = next(competence_iter)
+            for criterion in competence["criteria"]:
+                criterion_rows.append(
+                    Criterion(
+                        version=version,
+                        competence=competence_row,
+                        code=criterion["code"],
+                        text=criterion["text"],
+                        order=criterion["order"],
+                    )
+                )
+    for row in criterion_rows:
+        row.full_clean(
+            exclude=["version", "competence"], validate_unique=False, validate_constraints=False
+        )
+    Criterion.objects.bulk_create(criterion_rows, batch_size=1000)
+    return len(bloc_rows), len(competence_rows), len(criterion_rows)
+
+
+def content_as_dicts(version):
+    """A version's blocs → competences → criteria as plain dicts (the shape `_bulk_content`,
+    the import and the export share)."""
+    from ..selectors import version_with_content
+
+    version = version_with_content(version)
+    return [
+        {
+            "code": bloc.code,
+            "title": bloc.title,
+            "description": bloc.description,
+            "evaluation_modalities": bloc.evaluation_modalities,
+            "order": bloc.order,
+            "competences": [
+                {
+                    "code": competence.code,
+                    "title": competence.title,
+                    "description": competence.description,
+                    "order": competence.order,
+                    "criteria": [
+                        {"code": criterion.code, "text": criterion.text, "order": criterion.order}
+                        for criterion in competence.criteria.all()
+                    ],
+                }
+                for competence in bloc.competences.all()
+            ],
+        }
+        for bloc in version.blocs.all()
+    ]
