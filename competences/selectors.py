@@ -193,13 +193,13 @@ def versions_with_counts():
     )
 
 
-def referentials_overview(*, published_only=False):
+def referentials_overview(*, include_drafts=True):
     """Referentials with their versions (newest first) and each version's counts."""
     versions = versions_with_counts().prefetch_related(
         Prefetch("pathways", queryset=Pathway.objects.order_by("code"))
     )
-    if published_only:
-        versions = versions.filter(status=VersionStatus.PUBLISHED)
+    if not include_drafts:
+        versions = versions.exclude(status=VersionStatus.DRAFT)
     return Referential.objects.prefetch_related(
         Prefetch("versions", queryset=versions, to_attr="version_list")
     ).order_by("code")

@@ -41,7 +41,7 @@ def index(request):
     hub = is_hub_coordinator(request.user)
     referentials = [
         referential
-        for referential in selectors.referentials_overview(published_only=not hub)
+        for referential in selectors.referentials_overview(include_drafts=hub)
         if referential.version_list
     ]
     return render(

@@ -130,9 +130,11 @@ def test_hub_pages_cost_a_constant_number_of_queries(
 
 def test_index_lists_published_versions_and_open_pathways(client_for, user, hub, published, draft):
     pathway = factories.PathwayFactory(version=published, title="Socle du médiateur")
+    retired = factories.make_reference(referential=published.referential, status="retired")
     html = client_for(user).get(reverse("competences:index")).content.decode()
     assert published.referential.title in html
     assert draft.referential.title not in html
+    assert _detail(retired) in html  # retired versions stay listed: assessments point to them
     assert "Socle du médiateur" in html
     assert (
         reverse(
