@@ -33,7 +33,8 @@ class AssessmentForm(forms.Form):
     )
     method = forms.ChoiceField(label=_("Méthode"), choices=TRAINER_METHODS)
     assessed_on = forms.DateField(
-        label=_("Date de l'évaluation"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date de l'évaluation"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     comment = forms.CharField(
         label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2})

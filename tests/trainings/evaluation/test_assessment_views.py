@@ -65,6 +65,8 @@ def test_htmx_form_then_save_returns_the_cell(
     assert form.status_code == 200
     html = form.content.decode()
     assert "<html" not in html and f'hx-post="{url}"' in html
+    # A date input needs an ISO value, whatever the locale.
+    assert f'-assessed_on" value="{timezone.localdate().isoformat()}"' in html
     for criterion in competence.criteria.all():
         assert criterion.code in html
     level = level_of(session_now.version, 3)
