@@ -99,7 +99,7 @@ def test_browse_page_costs_a_constant_number_of_queries(
 ):
     blocs, competences, criteria = size
     version = factories.make_reference(blocs=blocs, competences=competences, criteria=criteria)
-    factories.PathwayFactory(version=version, with_blocs=list(version.blocs.all()))
+    pathway = factories.PathwayFactory(version=version, with_blocs=list(version.blocs.all()))
     client = client_for(user)
     client.get("/")  # warm the session
     with django_assert_max_num_queries(15):
@@ -108,6 +108,13 @@ def test_browse_page_costs_a_constant_number_of_queries(
     assert response.content.decode().count('class="competence"') == blocs * competences
     with django_assert_max_num_queries(15):
         assert client.get(_detail(version, q="Critère")).status_code == 200
+    pathway_url = reverse(
+        "competences:pathway_detail",
+        args=[version.referential.code, version.number, pathway.code],
+    )
+    with django_assert_max_num_queries(15):
+        response = client.get(pathway_url)
+    assert response.content.decode().count("3 — Acquis") == blocs * competences + 1
 
 
 @pytest.mark.parametrize("size", [(1, 1, 1), (6, 5, 3)])
