@@ -5,7 +5,7 @@ import random
 from django.db import transaction
 
 from .models import Commune, MediatorFunction, Membership, Structure, StructureKind, User
-from .services import hub_coordinator_group, user_create
+from .services import user_create, user_set_hub_coordinator
 
 DEMO_PASSWORD = "socle-demo-2026"
 DEMO_DOMAIN = "demo.socle.test"
@@ -140,10 +140,7 @@ def build(stdout=None):
         structures.append(structure)
 
     hub = _user(f"coordination@{DEMO_DOMAIN}", *HUB_COORDINATOR)
-    hub.groups.add(hub_coordinator_group())
-    if not hub.is_staff:
-        hub.is_staff = True
-        hub.save(update_fields=["is_staff"])
+    user_set_hub_coordinator(actor=None, user=hub)
 
     trainers = []
     for index, (first, last) in enumerate(TRAINERS, start=1):

@@ -77,6 +77,10 @@ def user_set_hub_coordinator(*, actor, user, is_coordinator=True):
         user.groups.add(group)
     else:
         user.groups.remove(group)
+    # Coordinators edit drafts and pathways in the Django admin, which requires is_staff.
+    if not user.is_superuser and user.is_staff != is_coordinator:
+        user.is_staff = is_coordinator
+        user.save(update_fields=["is_staff"])
     log_action(actor=actor, action="user.set_hub_coordinator", target=user, value=is_coordinator)
 
 

@@ -16,3 +16,16 @@ def test_make_reference_builds_a_complete_published_version(db):
     assert version.competences.count() == 6
     assert version.criteria.count() == 12
     assert version.levels.get(counts_as_acquired=True).rank == 3
+
+
+def test_hub_coordinator_role_gives_admin_access_and_can_be_taken_back(db):
+    from accounts.services import user_set_hub_coordinator
+    from core.permissions import is_hub_coordinator
+
+    user = factories.UserFactory()
+    user_set_hub_coordinator(actor=None, user=user)
+    user.refresh_from_db()
+    assert user.is_staff and is_hub_coordinator(user)
+    user_set_hub_coordinator(actor=None, user=user, is_coordinator=False)
+    user.refresh_from_db()
+    assert not user.is_staff and not is_hub_coordinator(user)
