@@ -152,6 +152,33 @@ def attended_hours_by_session(user):
     return result
 
 
+def attended_hours_for_users(users, sessions=None):
+    """{user_id: hours} for many users at once (one query), optionally within some sessions.
+    Users without any attended slot are absent from the result."""
+    marks = Attendance.objects.filter(
+        registration__user__in=users,
+        registration__status=RegistrationStatus.REGISTERED,
+        is_current=True,
+        status__in=ATTENDED_STATUSES,
+    )
+    if sessions is not None:
+        marks = marks.filter(slot__session__in=sessions)
+    rows = marks.values("registration__user_id").annotate(
+        total=Sum(
+            ExpressionWrapper(
+                F("slot__ends_at") - F("slot__starts_at"), output_field=DurationField()
+            )
+        )
+    )
+    result = {}
+    for row in rows:
+        total = row["total"]
+        if not isinstance(total, timedelta):
+            total = timedelta(microseconds=total or 0)
+        result[row["registration__user_id"]] = _seconds_to_hours(total.total_seconds())
+    return result
+
+
 def mark_history(slot, registration):
     """Every mark of one cell, newest first, with who recorded it."""
     return (

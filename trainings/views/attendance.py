@@ -27,6 +27,8 @@ def attendance_grid(request, pk):
     session = session_for_trainer(request.user, pk)
     grid = selectors.attendance_grid(session)
     form = AttendanceGridForm(request.POST or None, grid=grid)
+    if request.method == "POST" and not form.is_valid():
+        messages.error(request, _("Un statut de présence envoyé n'existe pas : rien n'a changé."))
     if request.method == "POST" and form.is_valid():
         try:
             created = services.attendance_record_many(
@@ -176,7 +178,11 @@ def attendance_sign(request):
     return render(
         request,
         "trainings/evaluation/attendance_sign.html",
-        {"form": form, "marks": selectors.my_marks(request.user)[:10]},
+        {
+            "form": form,
+            "marks": selectors.my_marks(request.user)[:10],
+            "hours": selectors.attended_hours(request.user),
+        },
         status=400 if form.errors else 200,
     )
 

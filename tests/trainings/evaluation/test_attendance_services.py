@@ -18,6 +18,7 @@ from trainings.models import (
 from trainings.selectors.attendance import (
     attended_hours,
     attended_hours_by_session,
+    attended_hours_for_users,
     mark_history,
 )
 from trainings.services import attendance as services
@@ -153,6 +154,9 @@ def test_attended_hours_count_present_and_late_current_marks(trainer, slots, reg
         other.pk: Decimal("3.5"),
     }
     assert attended_hours(registrations[1].user) == Decimal(0)
+    users = [registrations[0].user, registrations[1].user]
+    assert attended_hours_for_users(users) == {user.pk: Decimal("7")}
+    assert attended_hours_for_users(users, sessions=[other]) == {user.pk: Decimal("3.5")}
 
 
 # Self-signing with the code or the QR code.

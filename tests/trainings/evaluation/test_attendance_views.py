@@ -76,6 +76,12 @@ def test_whole_grid_post_without_javascript(client_for, session_now, trainer, re
     # Posting the same grid again adds nothing.
     client.post(grid_url(session_now), data)
     assert Attendance.objects.count() == 2
+    # An unknown status refuses the whole grid.
+    data[f"mark-{slots[0].pk}-{registrations[1].pk}"] = "sleeping"
+    data[f"mark-{slots[1].pk}-{registrations[1].pk}"] = "present"
+    refused = client.post(grid_url(session_now), data)
+    assert refused.status_code == 400 and "rien n&#x27;a changé" in refused.content.decode()
+    assert Attendance.objects.count() == 2
 
 
 def test_cell_history(client_for, session_now, trainer, registrations, slots):
@@ -123,6 +129,7 @@ def test_participant_signs_with_the_code(client_for, session_now, trainer, parti
     html = response.content.decode()
     assert "Votre présence est enregistrée" in html
     assert Attendance.objects.get().method == AttendanceMethod.CODE
+    assert "toutes sessions confondues : 3,5 h" in client.get(url).content.decode()
     response = client.post(url, {"code": code.code})
     assert response.status_code == 400
     assert "déjà signé" in response.content.decode()
