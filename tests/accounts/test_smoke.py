@@ -27,5 +27,5 @@ def test_hub_coordinator_role_gives_admin_access_and_can_be_taken_back(db):
     user.refresh_from_db()
     assert user.is_staff and is_hub_coordinator(user)
     user_set_hub_coordinator(actor=None, user=user, is_coordinator=False)
-    user.refresh_from_db()
+    user = type(user).objects.get(pk=user.pk)  # role checks are cached on the instance
     assert not user.is_staff and not is_hub_coordinator(user)
