@@ -206,3 +206,5 @@ LOGGING = {
 # Domain settings.
 SOCLE_HUB_NAME = env("SOCLE_HUB_NAME", "Hub numérique Hauts-de-France")
 SOCLE_HUB_COORDINATOR_GROUP = "Coordination du hub"
+# Absolute links in e-mails, calendar files, QR codes and documents made outside a request.
+SOCLE_SITE_URL = env("SOCLE_SITE_URL", "").rstrip("/")

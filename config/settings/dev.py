@@ -11,6 +11,7 @@ SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
+SOCLE_SITE_URL = env("SOCLE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not env("EMAIL_BACKEND"):
     MAILERS = {
         "default": {

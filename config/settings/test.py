@@ -6,6 +6,7 @@ from .dev import *  # noqa: F403
 from .dev import DATABASES, env
 
 DEBUG = False
+SOCLE_SITE_URL = "http://testserver"
 if not env("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse("sqlite://:memory:")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
