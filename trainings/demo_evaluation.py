@@ -83,6 +83,13 @@ def _record_attendance(session, *, trainer, registrations, now, rng):
             status = _pick_status(rng)
             if (slot.pk, registration.pk) in current:
                 continue
+            if slot == started[0] and registration == registrations[0]:
+                # Marked absent, then arrived late: the grid shows a corrected mark.
+                for corrected in (AttendanceStatus.ABSENT, AttendanceStatus.LATE):
+                    attendance_services.attendance_record(
+                        actor=trainer, slot=slot, registration=registration, status=corrected
+                    )
+                continue
             # In running sessions most participants signed with the code the trainer showed,
             # a few minutes into the slot.
             if session_running and status == AttendanceStatus.PRESENT and rng.random() < 0.7:
@@ -99,14 +106,6 @@ def _record_attendance(session, *, trainer, registrations, now, rng):
             attendance_services.attendance_record(
                 actor=trainer, slot=slot, registration=registration, status=status
             )
-        # A correction on the first slot, so the grid shows a history.
-        if slot == started[0] and registrations:
-            first = registrations[0]
-            mark = Attendance.objects.filter(slot=slot, registration=first, is_current=True).first()
-            if mark is not None and mark.status == AttendanceStatus.ABSENT:
-                attendance_services.attendance_record(
-                    actor=trainer, slot=slot, registration=first, status=AttendanceStatus.LATE
-                )
 
 
 def _assessor_for(session, competence, today):

@@ -59,6 +59,7 @@ def test_demo_has_attendance_and_assessments(network):
         set(trainer_assessments.values_list("session", "participant", "competence"))
     )
     assert Attendance.objects.filter(method=AttendanceMethod.CODE).exists()
+    assert Attendance.objects.filter(is_current=False).exists()
     assert Assessment.objects.filter(assessor_role=AssessorRole.SELF).exists()
     some = Attendance.objects.filter(status="present").first().registration.user
     assert attended_hours(some) > 0
