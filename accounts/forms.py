@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Commune, Departement, MediatorFunction, Structure, StructureKind
 from .validators import validate_postal_code, validate_siret
@@ -14,7 +15,7 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label=_("Nom"),
+        label=pgettext_lazy("family name", "Nom"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
@@ -29,7 +30,7 @@ class SignupForm(forms.Form):
 
 class ProfileForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
-    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    last_name = forms.CharField(label=pgettext_lazy("family name", "Nom"), max_length=150)
 
 
 class StructureForm(forms.Form):
