@@ -1,6 +1,8 @@
 """Imports of participants and attendance into a session from CSV (UTF-8 or Windows-1252, ';' or
 ',') or XLSX files, all or nothing: one bad row refuses the whole file, every faulty row listed."""
 
+import io
+import zipfile
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -18,6 +20,8 @@ from ..selectors.sessions import can_manage_session
 from .attendance import ensure_session_open
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+# A small XLSX can unzip to gigabytes of XML: its declared content is checked first.
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 
 
 class ImportRefused(DomainError):
@@ -45,6 +49,10 @@ def read_table(uploaded_file):
     name = (getattr(uploaded_file, "name", "") or "").lower()
     try:
         if name.endswith(".xlsx") or data[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                unzipped = sum(member.file_size for member in archive.infolist())
+            if unzipped > MAX_UNZIPPED_BYTES:
+                raise ImportRefused([(None, _("Le classeur est trop volumineux une fois ouvert."))])
             dataset = XLSX().create_dataset(data)
         else:
             try:
@@ -54,6 +62,8 @@ def read_table(uploaded_file):
             first_line = text.split("\n", 1)[0]
             delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
             dataset = CSV().create_dataset(text, delimiter=delimiter)
+    except ImportRefused:
+        raise
     except Exception as error:  # unreadable files come in many shapes (zip, csv, encoding...)
         raise ImportRefused(
             [(None, _("Le fichier est illisible : envoyez un CSV ou un classeur XLSX."))]

@@ -125,6 +125,17 @@ def test_broken_xlsx_is_refused(session_now, trainer):
     assert "illisible" in refused.value.errors[0][1]
 
 
+def test_xlsx_that_unzips_too_big_is_refused(session_now, trainer, monkeypatch):
+    from trainings.services import imports
+
+    monkeypatch.setattr(imports, "MAX_UNZIPPED_BYTES", 10_000)
+    upload = xlsx_file([["email"], *[[f"p{i}@exemple.test"] for i in range(2000)]])
+    with pytest.raises(ImportRefused) as refused:
+        participants_import(actor=trainer, session=session_now, uploaded_file=upload)
+    assert "trop volumineux" in refused.value.errors[0][1]
+    assert not Registration.objects.filter(session=session_now, user__email="p1@exemple.test")
+
+
 def test_import_needs_a_trainer_and_an_open_session(session_now, trainer):
     upload = csv_file([["email"], [factories.UserFactory().email]])
     with pytest.raises(ImportRefused.__mro__[1]) as error:
