@@ -2,7 +2,24 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Membership, Structure, User
+from competences.models import Pathway, ReferentialVersion
 from core.permissions import is_hub_coordinator
+from trainings.models import Assessment, Attendance, Registration, Session, SessionStatus
+
+
+def _counts():
+    models = [
+        User,
+        Structure,
+        Membership,
+        ReferentialVersion,
+        Pathway,
+        Session,
+        Registration,
+        Attendance,
+        Assessment,
+    ]
+    return {model.__name__: model.objects.count() for model in models}
 
 
 @pytest.mark.django_db
@@ -10,7 +27,7 @@ def test_demo_data_builds_a_network_and_is_idempotent(capsys):
     call_command("demo_data")
     output = capsys.readouterr().out
     assert "coordination@demo.socle.test" in output
-    counts = (User.objects.count(), Structure.objects.count(), Membership.objects.count())
+    counts = _counts()
     assert User.objects.filter(email__startswith="mediateur").count() == 30
     departements = set(Structure.objects.values_list("commune__departement_id", flat=True))
     assert departements == {"02", "59", "60", "62", "80"}
@@ -18,5 +35,14 @@ def test_demo_data_builds_a_network_and_is_idempotent(capsys):
     assert len(kinds) == 7
     assert is_hub_coordinator(User.objects.get(email="coordination@demo.socle.test"))
 
+    assert ReferentialVersion.objects.filter(status="published").count() == 1
+    assert Pathway.objects.count() == 2
+    statuses = set(Session.objects.values_list("status", flat=True))
+    assert {SessionStatus.CLOSED, SessionStatus.HELD, SessionStatus.PUBLISHED} <= statuses
+    closed = Session.objects.get(status=SessionStatus.CLOSED)
+    assert Attendance.objects.filter(slot__session=closed).exists()
+    assert Assessment.objects.filter(session=closed).exists()
+    assert Assessment.objects.filter(assessor_role="self").exists()
+
     call_command("demo_data")
-    assert (User.objects.count(), Structure.objects.count(), Membership.objects.count()) == counts
+    assert _counts() == counts

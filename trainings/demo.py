@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from . import demo_evaluation
 from .models import Session, SessionFormat, SessionStatus
 from .permissions import accreditations_valid_on
 from .services import accreditations as accreditation_services
@@ -283,6 +284,8 @@ def build(network):
             if spec.end_status in (SessionStatus.HELD, SessionStatus.CLOSED):
                 session = session_services.session_mark_held(actor=trainer, session=session)
             if spec.end_status == SessionStatus.CLOSED:
+                # Attendance and assessments first: a closed session refuses them.
+                demo_evaluation.fill_session(session)
                 session = session_services.session_close(actor=trainer, session=session)
         if spec.key in result:
             result[spec.key].append(session)

@@ -1,6 +1,9 @@
 from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
+from competences import demo as competences_demo
+from trainings import demo as trainings_demo
+from trainings import demo_evaluation
 
 
 class Command(BaseCommand):
@@ -8,12 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         network = accounts_demo.build()
-        for module_path in ("competences.demo", "trainings.demo"):
-            try:
-                module = __import__(module_path, fromlist=["build"])
-            except ModuleNotFoundError:
-                continue
-            module.build(network)
+        competences_demo.build(network)
+        trainings_demo.build(network)
+        demo_evaluation.build(network)
         password = accounts_demo.DEMO_PASSWORD
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(f"Mot de passe de tous les comptes : {password}")
@@ -24,3 +24,4 @@ class Command(BaseCommand):
             f"  médiateur·rices     : {network['mediators'][0].email} … "
             f"{network['mediators'][-1].email}"
         )
+
