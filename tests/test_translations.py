@@ -8,12 +8,9 @@ def _entries(*flags):
     result = subprocess.run(
         ["msgattrib", *flags, str(PO)], capture_output=True, text=True, check=True
     )
-    # The header entry (msgid "") is always there; anything else is a missing translation.
-    return [
-        line
-        for line in result.stdout.splitlines()
-        if line.startswith("msgid ") and line != 'msgid ""'
-    ]
+    # Entries are separated by blank lines; the header entry (Project-Id-Version) is not one.
+    blocks = [block for block in result.stdout.split("\n\n") if "msgid" in block]
+    return [block for block in blocks if "Project-Id-Version" not in block]
 
 
 def test_every_interface_string_has_an_english_translation():
