@@ -95,16 +95,16 @@ def registration_hours(registration):
     return _hours_of(Attendance.objects.filter(registration=registration))
 
 
-def _hours_of(marks):
-    total = (
-        marks.filter(is_current=True, status__in=ATTENDED_STATUSES)
-        .annotate(
-            length=ExpressionWrapper(
-                F("slot__ends_at") - F("slot__starts_at"), output_field=DurationField()
-            )
-        )
-        .aggregate(total=Sum("length"))["total"]
-    )
+_SLOT_LENGTH = ExpressionWrapper(
+    F("slot__ends_at") - F("slot__starts_at"), output_field=DurationField()
+)
+
+
+def _attended(marks):
+    return marks.filter(is_current=True, status__in=ATTENDED_STATUSES)
+
+
+def _duration_to_hours(total):
     if not total:
         return Decimal(0)
     if not isinstance(total, timedelta):  # some backends return microseconds
@@ -112,14 +112,28 @@ def _hours_of(marks):
     return _seconds_to_hours(total.total_seconds())
 
 
+def _hours_of(marks):
+    return _duration_to_hours(_attended(marks).aggregate(total=Sum(_SLOT_LENGTH))["total"])
+
+
+def _hours_grouped_by(marks, key):
+    """{key value: hours} over the attended marks, in one query."""
+    rows = _attended(marks).values(key).annotate(total=Sum(_SLOT_LENGTH))
+    return {row[key]: _duration_to_hours(row["total"]) for row in rows}
+
+
+def _active_marks_of(users):
+    return Attendance.objects.filter(
+        registration__user__in=users, registration__status=RegistrationStatus.REGISTERED
+    )
+
+
 def attended_hours(user, session=None):
     """Hours a user attended (slots marked present or late), in one session or in all of them.
 
     Computed in the database. Only active registrations count.
     """
-    marks = Attendance.objects.filter(
-        registration__user=user, registration__status=RegistrationStatus.REGISTERED
-    )
+    marks = _active_marks_of([user])
     if session is not None:
         marks = marks.filter(slot__session=session)
     return _hours_of(marks)
@@ -127,56 +141,16 @@ def attended_hours(user, session=None):
 
 def attended_hours_by_session(user):
     """{session_id: hours} for every session where the user has attended at least one slot."""
-    rows = (
-        Attendance.objects.filter(
-            registration__user=user,
-            registration__status=RegistrationStatus.REGISTERED,
-            is_current=True,
-            status__in=ATTENDED_STATUSES,
-        )
-        .values("slot__session_id")
-        .annotate(
-            total=Sum(
-                ExpressionWrapper(
-                    F("slot__ends_at") - F("slot__starts_at"), output_field=DurationField()
-                )
-            )
-        )
-    )
-    result = {}
-    for row in rows:
-        total = row["total"]
-        if not isinstance(total, timedelta):
-            total = timedelta(microseconds=total or 0)
-        result[row["slot__session_id"]] = _seconds_to_hours(total.total_seconds())
-    return result
+    return _hours_grouped_by(_active_marks_of([user]), "slot__session_id")
 
 
 def attended_hours_for_users(users, sessions=None):
     """{user_id: hours} for many users at once (one query), optionally within some sessions.
     Users without any attended slot are absent from the result."""
-    marks = Attendance.objects.filter(
-        registration__user__in=users,
-        registration__status=RegistrationStatus.REGISTERED,
-        is_current=True,
-        status__in=ATTENDED_STATUSES,
-    )
+    marks = _active_marks_of(users)
     if sessions is not None:
         marks = marks.filter(slot__session__in=sessions)
-    rows = marks.values("registration__user_id").annotate(
-        total=Sum(
-            ExpressionWrapper(
-                F("slot__ends_at") - F("slot__starts_at"), output_field=DurationField()
-            )
-        )
-    )
-    result = {}
-    for row in rows:
-        total = row["total"]
-        if not isinstance(total, timedelta):
-            total = timedelta(microseconds=total or 0)
-        result[row["registration__user_id"]] = _seconds_to_hours(total.total_seconds())
-    return result
+    return _hours_grouped_by(marks, "registration__user_id")
 
 
 def mark_history(slot, registration):
