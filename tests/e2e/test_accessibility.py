@@ -1,0 +1,105 @@
+"""Automated WCAG 2.1 A/AA checks (axe-core, vendored in tests/e2e/vendor) on the main pages of
+each role. axe finds what a machine can find (labels, contrast, landmarks, names, ARIA misuse);
+keyboard journeys are covered by the other browser tests."""
+
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _violations(page):
+    page.add_script_tag(content=AXE)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:5])
+        for v in result["violations"]
+    ]
+
+
+def _check(page, url):
+    page.goto(url)
+    page.wait_for_load_state()
+    assert page.title(), f"{url} has no title"
+    violations = _violations(page)
+    assert not violations, f"{url}:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def data():
+    trainer = factories.UserFactory()
+    session = factories.make_session(trainer=trainer, participants=3, slots=2)
+    participant = session.registrations.first().user
+    factories.MembershipFactory(user=participant)
+    version = session.version
+    return {
+        "trainer": trainer,
+        "participant": participant,
+        "session": session,
+        "version": version,
+        "hub": factories.HubCoordinatorFactory(),
+    }
+
+
+def test_public_pages(page):
+    for url in [
+        "/",
+        "/comptes/login/",
+        "/comptes/signup/",
+        "/comptes/password/reset/",
+        "/page-inconnue/",
+    ]:
+        _check(page, url)
+
+
+def test_mediator_pages(page, login, data):
+    login(data["participant"], factories.DEFAULT_PASSWORD)
+    version = data["version"]
+    for url in [
+        "/",
+        "/profil/",
+        "/profil/structures/nouvelle/",
+        "/referentiels/",
+        f"/referentiels/{version.referential.code}/v{version.number}/",
+        "/formations/sessions/",
+        f"/formations/sessions/{data['session'].pk}/",
+        "/formations/mes-inscriptions/",
+        "/formations/evaluations/",
+        "/formations/evaluations/auto-positionnement/",
+        "/formations/emargement/signer/",
+    ]:
+        _check(page, url)
+
+
+def test_trainer_pages(page, login, data):
+    login(data["trainer"], factories.DEFAULT_PASSWORD)
+    pk = data["session"].pk
+    for url in [
+        "/formations/mes-sessions/",
+        "/formations/sessions/nouvelle/",
+        f"/formations/sessions/{pk}/gestion/",
+        f"/formations/sessions/{pk}/modifier/",
+        f"/formations/sessions/{pk}/emargement/",
+        f"/formations/sessions/{pk}/evaluations/",
+        f"/formations/sessions/{pk}/imports-exports/",
+    ]:
+        _check(page, url)
+
+
+def test_hub_pages(page, login, data):
+    login(data["hub"], factories.DEFAULT_PASSWORD)
+    for url in [
+        "/profil/structures/",
+        "/referentiels/gestion/",
+        "/referentiels/gestion/importer/",
+        "/formations/habilitations/",
+        "/formations/habilitations/accorder/",
+    ]:
+        _check(page, url)
