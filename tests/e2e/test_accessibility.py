@@ -103,3 +103,18 @@ def test_hub_pages(page, login, data):
         "/formations/habilitations/accorder/",
     ]:
         _check(page, url)
+
+
+def test_keyboard_user_skips_to_content_and_sees_focus(page, login, data):
+    login(data["participant"], factories.DEFAULT_PASSWORD)
+    page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Aller au contenu"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # The next Tab lands inside the main content, not back in the header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
