@@ -13,7 +13,7 @@ from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator
 
 from ..models import TrainerAccreditation
-from .sessions import full_clean_or_error
+from .session_rules import full_clean_or_error
 
 
 def _check_hub(actor):

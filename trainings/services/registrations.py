@@ -20,7 +20,7 @@ from core.permissions import is_hub_coordinator
 from .. import emails
 from ..models import Registration, RegistrationStatus, SessionStatus
 from ..selectors.sessions import ACTIVE_REGISTRATION, is_session_trainer
-from .sessions import check_can_manage, full_clean_or_error, lock
+from .session_rules import check_can_manage, full_clean_or_error, lock
 
 FROZEN_STATUSES = (SessionStatus.CLOSED, SessionStatus.CANCELLED)
 

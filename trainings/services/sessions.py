@@ -10,23 +10,34 @@ and the demo (recording a session that already took place); views never pass it.
 """
 
 import datetime
-from dataclasses import dataclass
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from competences.models import VersionStatus
 from core.audit import log_action
 from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator
 
-from ..models import RegistrationStatus, Session, SessionFormat, SessionStatus, Slot
-from ..permissions import can_train_bloc
-from ..selectors.sessions import is_session_trainer
+from ..models import RegistrationStatus, Session, SessionFormat, SessionStatus
+from .session_rules import (
+    EDITABLE_STATUSES,
+    SlotInput,
+    apply_slots,
+    check_actor_is_trainer,
+    check_can_manage,
+    full_clean_or_error,
+    lock,
+    normalize_slots,
+    registered_count,
+    validate_capacity,
+    validate_place,
+    validate_publishable,
+    validate_slots,
+    validate_trainers,
+    validate_version_and_competences,
+)
 
-EDITABLE_STATUSES = (SessionStatus.DRAFT, SessionStatus.PUBLISHED)
 SESSION_FIELDS = (
     "title",
     "description",
@@ -38,6 +49,7 @@ SESSION_FIELDS = (
     "capacity",
 )
 
+
 _on_close_callbacks = []
 
 
@@ -46,245 +58,6 @@ def register_on_close(func):
     certificates app issues the participants' attestations there)."""
     if func not in _on_close_callbacks:
         _on_close_callbacks.append(func)
-
-
-@dataclass
-class SlotInput:
-    starts_at: datetime.datetime | None
-    ends_at: datetime.datetime | None
-    id: int | None = None
-
-
-def _slot_inputs(slots):
-    """Accept SlotInput, (start, end) pairs or dicts with starts_at, ends_at and optional id."""
-    result = []
-    for slot in slots:
-        if isinstance(slot, SlotInput):
-            result.append(slot)
-        elif isinstance(slot, dict):
-            result.append(SlotInput(slot.get("starts_at"), slot.get("ends_at"), slot.get("id")))
-        else:
-            starts_at, ends_at = slot
-            result.append(SlotInput(starts_at, ends_at))
-    return result
-
-
-def _when(value):
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-
-
-def full_clean_or_error(instance, **kwargs):
-    """full_clean(), with the first validation message raised as a DomainError."""
-    try:
-        instance.full_clean(**kwargs)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise DomainError(
-            messages[0], "invalid", field=None if field == NON_FIELD_ERRORS else field
-        ) from error
-
-
-def check_can_manage(actor, session):
-    if not (is_hub_coordinator(actor) or is_session_trainer(actor, session)):
-        raise DomainError(
-            _("Seuls les formateurs de la session et la coordination du hub peuvent le faire."),
-            "not_session_trainer",
-        )
-
-
-def lock(session):
-    """Re-read the session row under a lock (PostgreSQL; SQLite serialises writers already)."""
-    return Session.objects.select_for_update().get(pk=session.pk)
-
-
-# Validation ----------------------------------------------------------------------------------
-
-
-def _validate_slots(slots, *, existing, allow_past, now):
-    for index, slot in enumerate(slots, start=1):
-        if slot.starts_at is None or slot.ends_at is None:
-            raise DomainError(
-                _("Créneau n°%(n)s : indiquez le début et la fin.") % {"n": index},
-                "slot_incomplete",
-                field="slots",
-            )
-        if slot.ends_at <= slot.starts_at:
-            raise DomainError(
-                _("Créneau n°%(n)s : la fin (%(end)s) doit être après le début (%(start)s).")
-                % {"n": index, "end": _when(slot.ends_at), "start": _when(slot.starts_at)},
-                "slot_ends_before_start",
-                field="slots",
-            )
-        if slot.id is not None and slot.id not in existing:
-            raise DomainError(
-                _("Créneau n°%(n)s : ce créneau n'appartient pas à la session.") % {"n": index},
-                "slot_unknown",
-                field="slots",
-            )
-        unchanged = slot.id is not None and (
-            existing[slot.id].starts_at == slot.starts_at
-            and existing[slot.id].ends_at == slot.ends_at
-        )
-        if not allow_past and not unchanged and slot.starts_at < now:
-            raise DomainError(
-                _("Créneau n°%(n)s : il commence dans le passé (%(start)s).")
-                % {"n": index, "start": _when(slot.starts_at)},
-                "slot_in_past",
-                field="slots",
-            )
-    numbered = sorted(enumerate(slots, start=1), key=lambda item: item[1].starts_at)
-    for (first_n, first), (second_n, second) in zip(numbered, numbered[1:], strict=False):
-        if second.starts_at < first.ends_at:
-            raise DomainError(
-                _("Les créneaux n°%(a)s et n°%(b)s se chevauchent.")
-                % {"a": min(first_n, second_n), "b": max(first_n, second_n)},
-                "slot_overlap",
-                field="slots",
-            )
-
-
-def _validate_version_and_competences(version, competences):
-    if version.status != VersionStatus.PUBLISHED:
-        raise DomainError(
-            _("La version %(version)s du référentiel n'est pas publiée.") % {"version": version},
-            "version_not_published",
-            field="version",
-        )
-    for competence in competences:
-        if competence.version_id != version.pk:
-            raise DomainError(
-                _("La compétence %(code)s n'appartient pas à la version %(version)s.")
-                % {"code": competence.code, "version": version},
-                "competence_wrong_version",
-                field="competences",
-            )
-
-
-def _session_days(slots):
-    days = sorted({timezone.localdate(slot.starts_at) for slot in slots})
-    days += [timezone.localdate(slot.ends_at) for slot in slots]
-    return sorted(set(days)) or [timezone.localdate()]
-
-
-def _validate_trainers(trainers, competences, slots):
-    if not trainers:
-        raise DomainError(
-            _("Indiquez au moins un formateur ou une formatrice."), "no_trainer", field="trainers"
-        )
-    blocs = {competence.bloc_id: competence.bloc for competence in competences}
-    days = _session_days(slots)
-    for trainer in trainers:
-        for bloc in sorted(blocs.values(), key=lambda b: (b.order, b.code)):
-            for day in days:
-                if not can_train_bloc(trainer, bloc, day):
-                    raise DomainError(
-                        _(
-                            "%(trainer)s n'est pas habilité·e à former sur le bloc %(bloc)s "
-                            "le %(day)s."
-                        )
-                        % {
-                            "trainer": trainer,
-                            "bloc": f"{bloc.code} — {bloc.title}",
-                            "day": formats.date_format(day, "SHORT_DATE_FORMAT"),
-                        },
-                        "trainer_not_accredited",
-                        field="trainers",
-                    )
-
-
-def _validate_place(session):
-    needs_place = session.format in (SessionFormat.ONSITE, SessionFormat.HYBRID)
-    needs_link = session.format in (SessionFormat.REMOTE, SessionFormat.HYBRID)
-    if needs_place and session.structure_id is None and not session.address.strip():
-        raise DomainError(
-            _(
-                "Une session en présentiel ou hybride a besoin d'un lieu : une structure ou une "
-                "adresse."
-            ),
-            "place_required",
-            field="structure",
-        )
-    if needs_link and not session.video_url:
-        raise DomainError(
-            _("Une session à distance ou hybride a besoin d'un lien de visioconférence."),
-            "video_url_required",
-            field="video_url",
-        )
-
-
-def _registered_count(session):
-    return session.registrations.filter(status=RegistrationStatus.REGISTERED).count()
-
-
-def _validate_capacity(session, *, registered):
-    if session.capacity is None or session.capacity < 1:
-        raise DomainError(
-            _("Une session a au moins une place."), "capacity_invalid", field="capacity"
-        )
-    if session.capacity < registered:
-        raise DomainError(
-            _(
-                "Le nombre de places (%(capacity)s) ne peut pas être inférieur au nombre de "
-                "personnes déjà inscrites (%(count)s)."
-            )
-            % {"capacity": session.capacity, "count": registered},
-            "capacity_below_registered",
-            field="capacity",
-        )
-
-
-def _validate_publishable(competences, slots):
-    if not slots:
-        raise DomainError(_("Une session publiée a au moins un créneau."), "no_slot", field="slots")
-    if not competences:
-        raise DomainError(
-            _("Une session publiée vise au moins une compétence."),
-            "no_competence",
-            field="competences",
-        )
-
-
-def _check_actor_is_trainer(actor, trainers):
-    if not is_hub_coordinator(actor) and actor not in trainers:
-        raise DomainError(
-            _("Vous devez faire partie des formateurs de la session."),
-            "actor_not_trainer",
-            field="trainers",
-        )
-
-
-# Writes --------------------------------------------------------------------------------------
-
-
-def _apply_slots(session, slots):
-    """Update kept slots in place (their attendance stays attached), create new ones, delete the
-    removed ones — refused for a slot that already has attendance marks."""
-    existing = {slot.pk: slot for slot in session.slots.all()}
-    kept = {slot.id for slot in slots if slot.id is not None}
-    for slot_id, slot in existing.items():
-        if slot_id not in kept and slot.attendances.exists():
-            raise DomainError(
-                _("Le créneau du %(start)s a déjà des émargements : il ne peut pas être supprimé.")
-                % {"start": _when(slot.starts_at)},
-                "slot_has_attendance",
-                field="slots",
-            )
-    for slot_id, slot in existing.items():
-        if slot_id not in kept:
-            slot.delete()
-    for item in slots:
-        slot = existing[item.id] if item.id is not None else Slot(session=session)
-        slot.starts_at, slot.ends_at = item.starts_at, item.ends_at
-        full_clean_or_error(slot)
-        slot.save()
-    _sync_bounds(session)
-
-
-def _sync_bounds(session):
-    bounds = list(session.slots.order_by("starts_at").values_list("starts_at", "ends_at"))
-    session.starts_at = bounds[0][0] if bounds else None
-    session.ends_at = max((end for _start, end in bounds), default=None)
-    session.save(update_fields=["starts_at", "ends_at", "updated_at"])
 
 
 @transaction.atomic
@@ -309,7 +82,7 @@ def session_create(
     (the hub may schedule a session for others)."""
     competences = list(competences)
     trainers = list(trainers) if trainers else [actor]
-    slots = _slot_inputs(slots)
+    slots = normalize_slots(slots)
     session = Session(
         version=version,
         title=title,
@@ -323,17 +96,17 @@ def session_create(
         status=SessionStatus.DRAFT,
         created_by=actor,
     )
-    _check_actor_is_trainer(actor, trainers)
-    _validate_version_and_competences(version, competences)
-    _validate_slots(slots, existing={}, allow_past=allow_past, now=timezone.now())
-    _validate_trainers(trainers, competences, slots)
-    _validate_place(session)
-    _validate_capacity(session, registered=0)
+    check_actor_is_trainer(actor, trainers)
+    validate_version_and_competences(version, competences)
+    validate_slots(slots, existing={}, allow_past=allow_past, now=timezone.now())
+    validate_trainers(trainers, competences, slots)
+    validate_place(session)
+    validate_capacity(session, registered=0)
     full_clean_or_error(session)
     session.save()
     session.competences.set(competences)
     session.trainers.set(trainers)
-    _apply_slots(session, slots)
+    apply_slots(session, slots)
     log_action(
         actor=actor,
         action="session.create",
@@ -381,25 +154,25 @@ def session_update(
     if slots is None:
         slot_inputs = [SlotInput(s.starts_at, s.ends_at, s.pk) for s in existing.values()]
     else:
-        slot_inputs = [_keep_exact_times(item, existing) for item in _slot_inputs(slots)]
+        slot_inputs = [_keep_exact_times(item, existing) for item in normalize_slots(slots)]
     if not is_hub_coordinator(actor) and actor not in trainers:
         raise DomainError(
             _("Vous ne pouvez pas vous retirer vous-même des formateurs de la session."),
             "actor_not_trainer",
             field="trainers",
         )
-    _validate_version_and_competences(session.version, competences)
-    _validate_slots(slot_inputs, existing=existing, allow_past=allow_past, now=timezone.now())
-    _validate_trainers(trainers, competences, slot_inputs)
-    _validate_place(session)
-    _validate_capacity(session, registered=_registered_count(session))
+    validate_version_and_competences(session.version, competences)
+    validate_slots(slot_inputs, existing=existing, allow_past=allow_past, now=timezone.now())
+    validate_trainers(trainers, competences, slot_inputs)
+    validate_place(session)
+    validate_capacity(session, registered=registered_count(session))
     if session.status == SessionStatus.PUBLISHED:
-        _validate_publishable(competences, slot_inputs)
+        validate_publishable(competences, slot_inputs)
     full_clean_or_error(session)
     session.save()
     session.competences.set(competences)
     session.trainers.set(trainers)
-    _apply_slots(session, slot_inputs)
+    apply_slots(session, slot_inputs)
     log_action(
         actor=actor,
         action="session.update",
@@ -492,14 +265,14 @@ def session_publish(*, actor, session, allow_past=False):
         raise DomainError(_("Seul un brouillon peut être publié."), "session_not_draft", field=None)
     competences = list(session.competences.select_related("bloc"))
     slots = list(session.slots.all())
-    _validate_publishable(competences, slots)
+    validate_publishable(competences, slots)
     if not allow_past and session.ends_at <= timezone.now():
         raise DomainError(
             _("Cette session est terminée : elle ne peut plus être publiée."),
             "session_over",
         )
-    _validate_trainers(list(session.trainers.all()), competences, slots)
-    _validate_place(session)
+    validate_trainers(list(session.trainers.all()), competences, slots)
+    validate_place(session)
     session.status = SessionStatus.PUBLISHED
     session.published_at = timezone.now()
     session.save(update_fields=["status", "published_at", "updated_at"])
