@@ -25,11 +25,17 @@ def _violations(page):
 
 
 def _check(page, url):
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(url)
     page.wait_for_load_state()
     assert page.title(), f"{url} has no title"
     violations = _violations(page)
     assert not violations, f"{url}:\n" + "\n".join(violations)
+    # Reflow (WCAG 1.4.10): usable at 320 CSS px without scrolling sideways; wide grids scroll
+    # inside their own box.
+    page.set_viewport_size({"width": 320, "height": 640})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{url} is {width}px wide on a 320px screen"
 
 
 @pytest.fixture
