@@ -133,3 +133,22 @@ def test_for_you_block_on_the_page(client_for, user):
     session = factories.make_session()
     content = client_for(user).get(URL).content.decode()
     assert "Pour vous" in content and session.title in content
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_on_the_field(client_for, user, params):
+    """date_to + 1 day (and the UTC conversion of the first day) used to overflow: a 500."""
+    factories.make_session()
+    response = client_for(user).get(URL, params)
+    assert response.status_code == 200
+    form = response.context["form"]
+    for name in params:
+        assert "Indiquez une date entre le" in form.errors[name][0]
+    assert len(_titles(response)) == 1

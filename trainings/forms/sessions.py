@@ -1,10 +1,13 @@
 """Forms for sessions: the session itself, its slots (a formset), duplication, cancellation,
 and the filters of the browse page. Rules are checked by the services; these forms only parse."""
 
+import datetime
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Departement, Structure
@@ -236,6 +239,24 @@ class CancelForm(forms.Form):
     )
 
 
+# Filter dates become aware datetimes converted to UTC in the query: the calendar's first and
+# last days overflow there, so the filters accept a wide but finite range.
+FILTER_DATE_MIN = datetime.date(2000, 1, 1)
+FILTER_DATE_MAX = datetime.date(2999, 12, 31)
+
+
+def validate_filter_date(value):
+    if value is not None and not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
+        raise forms.ValidationError(
+            _("Indiquez une date entre le %(min)s et le %(max)s.")
+            % {
+                "min": formats.date_format(FILTER_DATE_MIN, "SHORT_DATE_FORMAT"),
+                "max": formats.date_format(FILTER_DATE_MAX, "SHORT_DATE_FORMAT"),
+            },
+            code="date_out_of_range",
+        )
+
+
 class SessionFilterForm(forms.Form):
     bloc = forms.ChoiceField(label=_("Bloc"), required=False)
     competence = forms.ModelChoiceField(
@@ -248,8 +269,15 @@ class SessionFilterForm(forms.Form):
         to_field_name="code",
         empty_label=_("Tous"),
     )
-    date_from = forms.DateField(label=_("À partir du"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Jusqu'au"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=_("À partir du"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_filter_date],
+    )
+    date_to = forms.DateField(
+        label=_("Jusqu'au"), required=False, widget=DateInput(), validators=[validate_filter_date]
+    )
     format = forms.ChoiceField(
         label=_("Format"), choices=[("", _("Tous"))] + SessionFormat.choices, required=False
     )
