@@ -237,6 +237,13 @@ def read_json(data):
             % {"col": error.colno, "msg": error.msg},
             line=error.lineno,
         )
+    except RecursionError:
+        refuse(
+            _("Le JSON est imbriqué trop profondément : une liste d'objets simples est attendue.")
+        )
+    except ValueError:
+        # Python refuses to read an integer of more than 4 300 digits (a denial-of-service guard).
+        refuse(_("Le JSON contient un nombre démesuré : ce n'est pas un référentiel."))
     if not isinstance(records, list):
         refuse(_("Le JSON doit être une liste d'objets, un par critère."))
     if len(records) > MAX_ROWS:
