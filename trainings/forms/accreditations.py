@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from competences.models import Bloc, VersionStatus
 
+from .fields import IdsChoiceField
 from .sessions import DateInput
 
 
-class BlocChoiceField(forms.ModelMultipleChoiceField):
+class BlocChoiceField(IdsChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.code} — {obj.title} ({obj.version})"
 

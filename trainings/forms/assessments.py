@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from competences.models import ProficiencyLevel
 
 from ..models import AssessmentMethod, ReviewDecision
+from .fields import IdsChoiceField
 
 TRAINER_METHODS = [(value, label) for value, label in AssessmentMethod.choices if value != "self"]
 
@@ -14,7 +15,7 @@ class LevelChoiceField(forms.ModelChoiceField):
         return f"{obj.rank} — {obj.label}"
 
 
-class CriteriaField(forms.ModelMultipleChoiceField):
+class CriteriaField(IdsChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.code} — {obj.text}"
 

@@ -16,6 +16,7 @@ from core.permissions import is_hub_coordinator
 
 from ..models import SessionFormat
 from ..permissions import trainer_candidates
+from .fields import IdsChoiceField
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -40,7 +41,7 @@ def published_versions():
     )
 
 
-class UserChoiceField(forms.ModelMultipleChoiceField):
+class UserChoiceField(IdsChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.get_full_name()} ({obj.email})"
 
@@ -62,7 +63,7 @@ class SessionForm(forms.Form):
     version = forms.ModelChoiceField(
         label=_("Version du référentiel"), queryset=published_versions(), empty_label=None
     )
-    competences = forms.ModelMultipleChoiceField(
+    competences = IdsChoiceField(
         label=_("Compétences visées"),
         queryset=Competence.objects.none(),
         widget=forms.CheckboxSelectMultiple,
