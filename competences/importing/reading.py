@@ -166,25 +166,51 @@ def _xlsx_value(value):
 
 
 def read_xlsx(data):
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
         # A small XLSX can unzip to gigabytes of XML: check before openpyxl expands it.
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unzipped = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        refuse(_("Le fichier n'est pas un classeur XLSX lisible."))
+        refuse(_unreadable_xlsx())
     if unzipped > MAX_BYTES * MAX_UNZIP_RATIO:
         refuse(
             _("Le classeur décompressé dépasse %(mb)s Mo : il est refusé.")
             % {"mb": MAX_BYTES * MAX_UNZIP_RATIO // (1024 * 1024)}
         )
     try:
-        # Not data_only: cells holding formulas must be seen as formulas, to refuse them.
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        refuse(_("Le fichier n'est pas un classeur XLSX lisible."))
+        table, formulas = _read_first_sheet(data)
+    except ImportRefused:
+        raise
+    except Exception:
+        # openpyxl parses lazily and lets through whatever a damaged part raises (XML syntax
+        # errors from lxml or ElementTree, IndexError, KeyError, zlib and CRC errors...): any of
+        # them means that the workbook cannot be read.
+        refuse(_unreadable_xlsx())
+    if formulas:
+        shown = ", ".join(formulas[:30])
+        more = len(formulas) - 30
+        message = ngettext(
+            "Le classeur contient une formule (cellule %(cells)s) : remplacez-la par sa valeur "
+            "(copier puis « coller les valeurs ») et recommencez.",
+            "Le classeur contient des formules (cellules %(cells)s) : remplacez-les par leurs "
+            "valeurs (copier puis « coller les valeurs ») et recommencez.",
+            len(formulas),
+        ) % {"cells": shown + (f" … (+{more})" if more > 0 else "")}
+        refuse(message)
+    if not table.headers:
+        refuse(_("Le classeur est vide."))
+    return table
+
+
+def _unreadable_xlsx():
+    return _("Le fichier n'est pas un classeur XLSX lisible.")
+
+
+def _read_first_sheet(data):
+    import openpyxl
+
+    # Not data_only: cells holding formulas must be seen as formulas, to refuse them.
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         sheet = workbook.worksheets[0]
         table = Table(headers=[], protected=True)
@@ -211,20 +237,7 @@ def read_xlsx(data):
             table.rows.append((line, values))
     finally:
         workbook.close()
-    if formulas:
-        shown = ", ".join(formulas[:30])
-        more = len(formulas) - 30
-        message = ngettext(
-            "Le classeur contient une formule (cellule %(cells)s) : remplacez-la par sa valeur "
-            "(copier puis « coller les valeurs ») et recommencez.",
-            "Le classeur contient des formules (cellules %(cells)s) : remplacez-les par leurs "
-            "valeurs (copier puis « coller les valeurs ») et recommencez.",
-            len(formulas),
-        ) % {"cells": shown + (f" … (+{more})" if more > 0 else "")}
-        refuse(message)
-    if not table.headers:
-        refuse(_("Le classeur est vide."))
-    return table
+    return table, formulas
 
 
 def read_json(data):

@@ -1,11 +1,15 @@
 """Hostile or broken files: each is refused with a French message, never a crash, and nothing
 is written."""
 
+import io
+import zipfile
+
+import openpyxl
 import pytest
 
-from competences.importing import ImportRefused, import_reference
+from competences.importing import COLUMNS, ImportRefused, import_reference
 
-from .conftest import counts
+from .conftest import counts, row
 
 
 def _refused(hub, data, fmt):
@@ -26,3 +30,47 @@ def test_json_nested_past_the_recursion_limit_is_refused(hub):
 def test_json_with_a_huge_integer_is_refused(hub):
     issues = _refused(hub, b'[{"bloc_code": ' + b"1" * 5000 + b"}]", "json")
     assert issues == ["Le JSON contient un nombre démesuré : ce n'est pas un référentiel."]
+
+
+def _workbook_bytes():
+    workbook = openpyxl.Workbook()
+    workbook.active.append(list(COLUMNS))
+    workbook.active.append(row())
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _damaged(part, how):
+    """The workbook above with one of its parts cut in half, replaced by junk, or left out."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == part:
+                if how == "missing":
+                    continue
+                content = content[: len(content) // 2] if how == "truncated" else b"junk"
+            archive.writestr(info, content)
+    return out.getvalue()
+
+
+PARTS = [
+    "xl/worksheets/sheet1.xml",
+    "xl/workbook.xml",
+    "xl/styles.xml",
+    "xl/_rels/workbook.xml.rels",
+    "[Content_Types].xml",
+    "docProps/core.xml",
+]
+# Without its styles or its properties a workbook is still readable: those two are not listed.
+DAMAGES = [(part, how) for part in PARTS for how in ("truncated", "junk")] + [
+    (part, "missing") for part in PARTS[:2] + PARTS[3:5]
+]
+
+
+@pytest.mark.parametrize("part, how", DAMAGES)
+def test_a_damaged_xlsx_is_refused_not_a_crash(hub, part, how):
+    issues = _refused(hub, _damaged(part, how), "xlsx")
+    assert issues == ["Le fichier n'est pas un classeur XLSX lisible."]
