@@ -6,7 +6,14 @@ from django.utils import timezone
 from core.exceptions import DomainError
 from core.models import AuditLog
 from tests import factories
-from trainings.models import RegistrationStatus, Session, SessionStatus, Slot
+from tests.factories.trainings import HALF_DAY
+from trainings.models import (
+    RegistrationStatus,
+    Session,
+    SessionStatus,
+    Slot,
+    TrainerAccreditation,
+)
 from trainings.services import registrations as registration_services
 from trainings.services import sessions as session_services
 
@@ -355,3 +362,43 @@ def test_moving_a_published_session_emails_registered_people(trainer, run_on_com
     assert "Changement de dates" in mailoutbox[0].subject
     calendar = mailoutbox[0].attachments[0].get_content()
     assert calendar.count("BEGIN:VEVENT") == 1
+
+
+def test_slot_beyond_the_planning_horizon_is_refused(session_kwargs, trainer, bloc1):
+    # Even with an accreditation that never ends, a slot in year 9999 is refused.
+    trainer.accreditations.update(valid_until=datetime.date(9999, 12, 31))
+    far = timezone.make_aware(datetime.datetime(9999, 12, 20, 9, 0))
+    error = _refused(
+        "slot_too_far",
+        session_services.session_create,
+        **{**session_kwargs, "slots": [(far, far + datetime.timedelta(hours=3))]},
+    )
+    assert error.field == "slots" and "plus de 5 ans" in error.message
+    soon = at(4 * 365)
+    session_services.session_create(
+        **{**session_kwargs, "slots": [(soon, soon + datetime.timedelta(hours=3))]}
+    )
+    assert Session.objects.count() == 1
+
+
+def test_duplicating_a_session_at_the_end_of_the_calendar_is_refused_not_a_crash(trainer):
+    # Rows written before the horizon rule: shifting them used to raise OverflowError.
+    session = factories.make_session(trainer=trainer, slots=1)
+    far = timezone.make_aware(datetime.datetime(9999, 12, 20, 9, 0))
+    Slot.objects.filter(session=session).update(starts_at=far, ends_at=far + HALF_DAY)
+    Session.objects.filter(pk=session.pk).update(starts_at=far, ends_at=far + HALF_DAY)
+    session.refresh_from_db()
+    TrainerAccreditation.objects.filter(user=trainer).update(
+        valid_until=datetime.date(9999, 12, 31)
+    )
+    _refused(
+        "slot_too_far",
+        session_services.session_duplicate,
+        actor=trainer,
+        session=session,
+        weeks=104,
+    )
+    _refused(
+        "slot_too_far", session_services.session_duplicate, actor=trainer, session=session, weeks=1
+    )
+    assert Session.objects.count() == 1

@@ -21,6 +21,10 @@ from ..permissions import can_train_bloc
 from ..selectors.sessions import is_session_trainer
 
 EDITABLE_STATUSES = (SessionStatus.DRAFT, SessionStatus.PUBLISHED)
+# How far ahead a slot may be planned. Bounded so that dates stay computable: a slot in year
+# 9999 overflowed when a session was duplicated weeks later.
+SLOT_HORIZON_YEARS = 5
+SLOT_HORIZON = datetime.timedelta(days=365 * SLOT_HORIZON_YEARS + 1)
 
 
 @dataclass
@@ -100,6 +104,13 @@ def validate_slots(slots, *, existing, allow_past, now):
             existing[slot.id].starts_at == slot.starts_at
             and existing[slot.id].ends_at == slot.ends_at
         )
+        if not unchanged and slot.ends_at > now + SLOT_HORIZON:
+            raise DomainError(
+                _("Créneau n°%(n)s : il est prévu à plus de %(years)s ans (%(start)s).")
+                % {"n": index, "years": SLOT_HORIZON_YEARS, "start": when(slot.starts_at)},
+                "slot_too_far",
+                field="slots",
+            )
         if not allow_past and not unchanged and slot.starts_at < now:
             raise DomainError(
                 _("Créneau n°%(n)s : il commence dans le passé (%(start)s).")

@@ -220,7 +220,14 @@ def _keep_exact_times(item, existing):
 def _shift(moment, weeks):
     """Same wall-clock time `weeks` weeks later in Europe/Paris (across DST changes)."""
     local = timezone.localtime(moment).replace(tzinfo=None)
-    return timezone.make_aware(local + datetime.timedelta(weeks=weeks))
+    try:
+        return timezone.make_aware(local + datetime.timedelta(weeks=weeks))
+    except OverflowError as error:
+        raise DomainError(
+            _("Les créneaux décalés tomberaient après la fin du calendrier."),
+            "slot_too_far",
+            field="weeks",
+        ) from error
 
 
 @transaction.atomic
