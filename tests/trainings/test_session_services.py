@@ -149,6 +149,16 @@ def test_capacity_must_be_positive(session_kwargs):
     _refused("capacity_invalid", session_services.session_create, **session_kwargs)
 
 
+@pytest.mark.parametrize("capacity", [501, 32767, 100_000])
+def test_capacity_is_bounded_by_the_service_too(session_kwargs, capacity):
+    """The form stops at 500; the service let SQLite store 100 000 places (PostgreSQL refused
+    past 32 767 with a database message)."""
+    session_kwargs["capacity"] = capacity
+    error = _refused("capacity_invalid", session_services.session_create, **session_kwargs)
+    assert error.field == "capacity" and "au plus 500 places" in error.message
+    assert not Session.objects.exists()
+
+
 # Update ---------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from core.permissions import is_hub_coordinator
 
 from ..models import SessionFormat
 from ..permissions import trainer_candidates
+from ..services.session_rules import MAX_CAPACITY
 from .fields import IdsChoiceField
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -82,7 +83,7 @@ class SessionForm(forms.Form):
         assume_scheme="https",
         help_text=_("Pour une session à distance ou hybride."),
     )
-    capacity = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=500)
+    capacity = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=MAX_CAPACITY)
     co_trainers = UserChoiceField(
         label=_("Co-formateurs"),
         queryset=get_user_model().objects.none(),

@@ -25,6 +25,8 @@ EDITABLE_STATUSES = (SessionStatus.DRAFT, SessionStatus.PUBLISHED)
 # 9999 overflowed when a session was duplicated weeks later.
 SLOT_HORIZON_YEARS = 5
 SLOT_HORIZON = datetime.timedelta(days=365 * SLOT_HORIZON_YEARS + 1)
+# Peer sessions are small groups; the session form offers the same bound.
+MAX_CAPACITY = 500
 
 
 @dataclass
@@ -206,6 +208,12 @@ def validate_capacity(session, *, registered):
     if session.capacity is None or session.capacity < 1:
         raise DomainError(
             _("Une session a au moins une place."), "capacity_invalid", field="capacity"
+        )
+    if session.capacity > MAX_CAPACITY:
+        raise DomainError(
+            _("Une session a au plus %(max)s places.") % {"max": MAX_CAPACITY},
+            "capacity_invalid",
+            field="capacity",
         )
     if session.capacity < registered:
         raise DomainError(
