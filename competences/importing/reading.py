@@ -20,6 +20,9 @@ from .issues import LINE, MAX_BYTES, MAX_ROWS, RECORD, ImportIssue, ImportRefuse
 
 FORMATS = ("csv", "xlsx", "json")
 MAX_UNZIP_RATIO = 10  # an XLSX of a full-size reference unzips to a few times its size
+# openpyxl pads every row (empty ones included) to the width the sheet declares, up to 16 384
+# columns: reading only this many keeps a tiny hostile file from costing minutes of CPU.
+MAX_XLSX_COLUMNS = 50
 
 
 @dataclass
@@ -216,10 +219,17 @@ def _read_first_sheet(data):
         table = Table(headers=[], protected=True)
         formulas = []
         seen = 0
-        for row in sheet.iter_rows():
+        for row in sheet.iter_rows(max_col=MAX_XLSX_COLUMNS + 1):
             seen += 1
             if seen > MAX_ROWS * 4:  # thousands of formatted but empty rows: same refusal
                 _refuse_rows()
+            if len(row) > MAX_XLSX_COLUMNS and _xlsx_value(getattr(row[-1], "value", None)):
+                refuse(
+                    _("Le classeur a des cellules au-delà de la colonne %(n)s : il est refusé.")
+                    % {"n": MAX_XLSX_COLUMNS},
+                    line=seen,
+                )
+            row = row[:MAX_XLSX_COLUMNS]
             formulas.extend(cell.coordinate for cell in row if cell.data_type == "f")
             values = [_xlsx_value(getattr(cell, "value", None)) for cell in row]
             line = next((cell.row for cell in row if hasattr(cell, "row")), seen)

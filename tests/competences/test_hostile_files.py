@@ -2,12 +2,13 @@
 is written."""
 
 import io
+import re
 import zipfile
 
 import openpyxl
 import pytest
 
-from competences.importing import COLUMNS, ImportRefused, import_reference
+from competences.importing import COLUMNS, ImportRefused, import_reference, reading
 
 from .conftest import counts, row
 
@@ -74,3 +75,53 @@ DAMAGES = [(part, how) for part in PARTS for how in ("truncated", "junk")] + [
 def test_a_damaged_xlsx_is_refused_not_a_crash(hub, part, how):
     issues = _refused(hub, _damaged(part, how), "xlsx")
     assert issues == ["Le fichier n'est pas un classeur XLSX lisible."]
+
+
+def _sheet_declaring_every_column(last_row):
+    """A tiny workbook whose sheet claims to span A1:XFD{last_row} (16 384 columns) and holds
+    a header, one valid row and one cell on its last row."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(
+                    rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD%d"/>' % last_row, content
+                )
+                content = content.replace(
+                    b"</sheetData>",
+                    b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>B9</t></is></c></row></sheetData>'
+                    % (last_row, last_row),
+                )
+            archive.writestr(info.filename, content)
+    return out.getvalue()
+
+
+def test_a_sheet_declaring_16384_columns_is_read_in_bounded_time(hub, monkeypatch):
+    """openpyxl pads each row to the declared width: 4 000 rows would cost 65 million cells."""
+    cells = 0
+    real = reading._xlsx_value
+
+    def counting(value):
+        nonlocal cells
+        cells += 1
+        return real(value)
+
+    monkeypatch.setattr(reading, "_xlsx_value", counting)
+    issues = _refused(hub, _sheet_declaring_every_column(4000), "xlsx")
+    assert issues == ["Ligne 4000 : l'intitulé du bloc est vide."]
+    assert cells < 4000 * 60
+
+
+def test_cells_past_the_columns_read_refuse_the_workbook(hub):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(list(COLUMNS))
+    workbook.active.append(row())
+    workbook.active.cell(row=3, column=reading.MAX_XLSX_COLUMNS + 1, value="égaré")
+    out = io.BytesIO()
+    workbook.save(out)
+    issues = _refused(hub, out.getvalue(), "xlsx")
+    assert issues == [
+        "Ligne 3 : Le classeur a des cellules au-delà de la colonne 50 : il est refusé."
+    ]
