@@ -53,7 +53,8 @@ def _subject(kind, session):
         REMINDER: _("Rappel : %(title)s commence demain"),
         UPDATED: _("Changement de dates ou de lieu : %(title)s"),
     }
-    return subjects[kind] % {"title": session.title}
+    # A header holds one line: older titles may still contain a line break.
+    return subjects[kind] % {"title": " ".join(session.title.split())}
 
 
 def notify(kind, registration):

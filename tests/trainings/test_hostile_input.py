@@ -71,3 +71,13 @@ def test_accreditation_grant_refuses_ids_past_64_bits(client_for, hub_user, refe
     assert response.status_code == 400
     assert response.context["form"].errors["blocs"]
     assert TrainerAccreditation.objects.count() == before
+
+
+def test_session_title_with_a_line_break_is_refused_on_the_field(
+    client_for, trainer, reference, bloc1
+):
+    data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12))], title="Atelier\r\nsuite")
+    response = client_for(trainer).post(reverse("trainings:session_create"), data)
+    assert response.status_code == 400
+    assert "tient sur une ligne" in response.context["form"].errors["title"][0]
+    assert not Session.objects.exists()

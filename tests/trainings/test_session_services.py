@@ -412,3 +412,33 @@ def test_duplicating_a_session_at_the_end_of_the_calendar_is_refused_not_a_crash
         "slot_too_far", session_services.session_duplicate, actor=trainer, session=session, weeks=1
     )
     assert Session.objects.count() == 1
+
+
+@pytest.mark.parametrize("title", ["Atelier\nBcc: x@exemple.test", "Atelier\r\nsuite", "A\x00B"])
+def test_title_on_one_line(session_kwargs, title):
+    """A line break in the title made every registration e-mail of the session fail."""
+    error = _refused(
+        "title_invalid", session_services.session_create, **{**session_kwargs, "title": title}
+    )
+    assert error.field == "title"
+    session = session_services.session_create(**session_kwargs)
+    _refused(
+        "title_invalid",
+        session_services.session_update,
+        actor=session_kwargs["actor"],
+        session=session,
+        title=title,
+    )
+    session.refresh_from_db()
+    assert session.title == session_kwargs["title"]
+
+
+def test_email_subject_of_an_older_multiline_title_stays_on_one_line(db, mailoutbox):
+    from trainings import emails
+
+    session = factories.make_session(participants=1)
+    Session.objects.filter(pk=session.pk).update(title="Atelier\r\nBcc: x@exemple.test")
+    assert emails.send_registration_email(emails.REGISTERED, session.registrations.get().pk)
+    message = mailoutbox[0].message()
+    assert message["Subject"] == "[Socle] Inscription confirmée : Atelier Bcc: x@exemple.test"
+    assert message["Bcc"] is None

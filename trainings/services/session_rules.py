@@ -180,6 +180,17 @@ def validate_trainers(trainers, competences, slots):
                     )
 
 
+def validate_title(session):
+    """One line: the title is an e-mail subject and a calendar summary, where a line break
+    breaks the message (e-mail headers refuse it)."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in session.title):
+        raise DomainError(
+            _("L'intitulé tient sur une ligne, sans retour à la ligne ni caractère de contrôle."),
+            "title_invalid",
+            field="title",
+        )
+
+
 def validate_place(session):
     needs_place = session.format in (SessionFormat.ONSITE, SessionFormat.HYBRID)
     needs_link = session.format in (SessionFormat.REMOTE, SessionFormat.HYBRID)

@@ -34,6 +34,7 @@ from .session_rules import (
     validate_place,
     validate_publishable,
     validate_slots,
+    validate_title,
     validate_trainers,
     validate_version_and_competences,
 )
@@ -100,6 +101,7 @@ def session_create(
     validate_version_and_competences(version, competences)
     validate_slots(slots, existing={}, allow_past=allow_past, now=timezone.now())
     validate_trainers(trainers, competences, slots)
+    validate_title(session)
     validate_place(session)
     validate_capacity(session, registered=0)
     full_clean_or_error(session)
@@ -164,6 +166,7 @@ def session_update(
     validate_version_and_competences(session.version, competences)
     validate_slots(slot_inputs, existing=existing, allow_past=allow_past, now=timezone.now())
     validate_trainers(trainers, competences, slot_inputs)
+    validate_title(session)
     validate_place(session)
     validate_capacity(session, registered=registered_count(session))
     if session.status == SessionStatus.PUBLISHED:
