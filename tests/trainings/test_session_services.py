@@ -442,3 +442,20 @@ def test_email_subject_of_an_older_multiline_title_stays_on_one_line(db, mailout
     message = mailoutbox[0].message()
     assert message["Subject"] == "[Socle] Inscription confirmée : Atelier Bcc: x@exemple.test"
     assert message["Bcc"] is None
+
+
+def test_a_participant_cannot_become_a_co_trainer_of_the_session(trainer):
+    session = factories.make_session(trainer=trainer, participants=1)
+    participant = session.registrations.get().user
+    factories.AccreditationFactory(
+        user=participant, bloc=session.competences.order_by("order").first().bloc
+    )
+    error = _refused(
+        "trainer_is_participant",
+        session_services.session_update,
+        actor=trainer,
+        session=session,
+        trainers=[trainer, participant],
+    )
+    assert error.field == "trainers"
+    assert list(session.trainers.all()) == [trainer]

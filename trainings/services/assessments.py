@@ -88,6 +88,14 @@ def assessment_record(
             % {"bloc": competence.bloc.code},
             "not_allowed_for_bloc",
         )
+    if participant.pk == actor.pk:
+        # Recorded as a trainer's assessment it would count: one's own level is a
+        # self-assessment, which never does.
+        raise DomainError(
+            _("Vous ne pouvez pas vous évaluer vous-même : utilisez l'auto-positionnement."),
+            "assessor_is_participant",
+            field="participant",
+        )
     if not Registration.objects.filter(
         session=session, user=participant, status=RegistrationStatus.REGISTERED
     ).exists():

@@ -180,6 +180,29 @@ def validate_trainers(trainers, competences, slots):
                     )
 
 
+def validate_trainers_not_participants(session, trainers):
+    """A trainer of a session is not also one of its participants (registered or waiting):
+    they could otherwise assess themselves as a trainer."""
+    registration = (
+        session.registrations.filter(
+            user__in=[trainer.pk for trainer in trainers],
+            status__in=(RegistrationStatus.REGISTERED, RegistrationStatus.WAITING),
+        )
+        .select_related("user")
+        .first()
+    )
+    if registration is not None:
+        raise DomainError(
+            _(
+                "%(user)s est inscrit·e à la session : retirez son inscription avant d'en faire "
+                "un formateur ou une formatrice."
+            )
+            % {"user": registration.user},
+            "trainer_is_participant",
+            field="trainers",
+        )
+
+
 def validate_title(session):
     """One line: the title is an e-mail subject and a calendar summary, where a line break
     breaks the message (e-mail headers refuse it)."""

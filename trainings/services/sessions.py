@@ -36,6 +36,7 @@ from .session_rules import (
     validate_slots,
     validate_title,
     validate_trainers,
+    validate_trainers_not_participants,
     validate_version_and_competences,
 )
 
@@ -166,6 +167,7 @@ def session_update(
     validate_version_and_competences(session.version, competences)
     validate_slots(slot_inputs, existing=existing, allow_past=allow_past, now=timezone.now())
     validate_trainers(trainers, competences, slot_inputs)
+    validate_trainers_not_participants(session, trainers)
     validate_title(session)
     validate_place(session)
     validate_capacity(session, registered=registered_count(session))

@@ -372,3 +372,15 @@ def test_counting_in_bulk(session_now, trainer, registrations, competence):
     assert counting_assessments(
         registrations[0].user, [competence, other_competence], peer_needs_confirmation=True
     ) == {competence.pk: b}
+
+
+def test_a_trainer_who_is_also_a_participant_cannot_assess_themselves(
+    session_now, participant, competence
+):
+    """Recorded as an accredited trainer's assessment, one's own level would count."""
+    factories.AccreditationFactory(user=participant, bloc=competence.bloc)
+    session_now.trainers.add(participant)  # rows written directly: the service refuses it now
+    with pytest.raises(DomainError) as error:
+        record(session_now, participant, participant, competence, rank=4)
+    assert error.value.code == "assessor_is_participant"
+    assert not Assessment.objects.exists()
