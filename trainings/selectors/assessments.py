@@ -250,8 +250,10 @@ def _accredited_bloc_filter(user):
 
 def pending_reviews(user):
     """Peer assessments awaiting confirmation that this user may review (accredited on the bloc,
-    not the assessor). The hub sees every pending one."""
-    qs = Assessment.objects.filter(assessor_role=AssessorRole.PEER, review__isnull=True)
+    neither the assessor nor the person assessed). The hub sees every pending one but its own."""
+    qs = Assessment.objects.filter(assessor_role=AssessorRole.PEER, review__isnull=True).exclude(
+        participant=user
+    )
     if not is_hub_coordinator(user):
         condition, any_bloc = _accredited_bloc_filter(user)
         if not any_bloc:

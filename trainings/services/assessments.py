@@ -241,6 +241,11 @@ def assessment_review(
             raise DomainError(
                 _("Vous ne pouvez pas confirmer votre propre évaluation."), "reviewer_is_assessor"
             )
+        if assessment.participant_id == actor.pk:
+            raise DomainError(
+                _("Vous ne pouvez pas relire une évaluation qui vous concerne."),
+                "reviewer_is_participant",
+            )
         competence = assessment.competence
         if (
             trainer_role_for(actor, competence.bloc, timezone.localdate())

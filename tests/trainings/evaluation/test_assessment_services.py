@@ -303,6 +303,7 @@ def test_override_keeps_both_and_the_replacement_counts(peer_assessment, accredi
     [
         ("peer_reviewer", "reviewer_not_accredited"),
         ("assessor_reviews_self", "reviewer_is_assessor"),
+        ("participant_reviews_self", "reviewer_is_participant"),
         ("already", "already_reviewed"),
         ("override_without_level", "replacement_level_required"),
         ("override_level_other_scale", "level_out_of_scale"),
@@ -320,6 +321,10 @@ def test_bad_reviews_are_refused(
         peer_sources.add(actor.pk)
     elif case == "assessor_reviews_self":
         actor = peer_session.trainers.get()
+        factories.AccreditationFactory(user=actor, bloc=assessment.competence.bloc)
+    elif case == "participant_reviews_self":
+        # An accredited trainer assessed by a peer does not confirm their own level.
+        actor = assessment.participant
         factories.AccreditationFactory(user=actor, bloc=assessment.competence.bloc)
     elif case == "already":
         services.assessment_review(actor=actor, assessment=assessment, decision=decision)

@@ -285,3 +285,19 @@ def test_peer_cannot_review_their_own(client_for, peer_case):
     assert assessment.participant.get_full_name() not in listing.content.decode()
     url = reverse("trainings:assessment_review", args=[assessment.pk])
     assert client.get(url).status_code == 404
+
+
+def test_the_person_assessed_does_not_review_their_own_assessment(client_for, peer_case):
+    """An accredited trainer assessed by a peer saw that assessment in their queue and could
+    confirm their own level."""
+    assessment, _reviewer = peer_case
+    participant = assessment.participant
+    factories.AccreditationFactory(user=participant, bloc=assessment.competence.bloc)
+    client = client_for(participant)
+    listing = client.get(reverse("trainings:review_list"))
+    assert listing.status_code == 200
+    assert "Aucune évaluation à confirmer" in listing.content.decode()
+    url = reverse("trainings:assessment_review", args=[assessment.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"decision": "confirmed"}).status_code == 404
+    assert not AssessmentReview.objects.exists()
