@@ -20,9 +20,10 @@ from .issues import LINE, MAX_BYTES, MAX_ROWS, RECORD, ImportIssue, ImportRefuse
 
 FORMATS = ("csv", "xlsx", "json")
 MAX_UNZIP_RATIO = 10  # an XLSX of a full-size reference unzips to a few times its size
-# openpyxl pads every row (empty ones included) to the width the sheet declares, up to 16 384
-# columns: reading only this many keeps a tiny hostile file from costing minutes of CPU.
-MAX_XLSX_COLUMNS = 50
+# A reference has 12 columns. openpyxl pads every row (empty ones included) to the width the sheet
+# declares, up to 16 384 columns, and a JSON file may hold thousands of distinct keys: reading
+# no more than this keeps a small hostile file from costing minutes of CPU.
+MAX_COLUMNS = 50
 
 
 @dataclass
@@ -219,17 +220,17 @@ def _read_first_sheet(data):
         table = Table(headers=[], protected=True)
         formulas = []
         seen = 0
-        for row in sheet.iter_rows(max_col=MAX_XLSX_COLUMNS + 1):
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS + 1):
             seen += 1
             if seen > MAX_ROWS * 4:  # thousands of formatted but empty rows: same refusal
                 _refuse_rows()
-            if len(row) > MAX_XLSX_COLUMNS and _xlsx_value(getattr(row[-1], "value", None)):
+            if len(row) > MAX_COLUMNS and _xlsx_value(getattr(row[-1], "value", None)):
                 refuse(
                     _("Le classeur a des cellules au-delà de la colonne %(n)s : il est refusé.")
-                    % {"n": MAX_XLSX_COLUMNS},
+                    % {"n": MAX_COLUMNS},
                     line=seen,
                 )
-            row = row[:MAX_XLSX_COLUMNS]
+            row = row[:MAX_COLUMNS]
             formulas.extend(cell.coordinate for cell in row if cell.data_type == "f")
             values = [_xlsx_value(getattr(cell, "value", None)) for cell in row]
             line = next((cell.row for cell in row if hasattr(cell, "row")), seen)
@@ -271,13 +272,18 @@ def read_json(data):
         refuse(_("Le JSON doit être une liste d'objets, un par critère."))
     if len(records) > MAX_ROWS:
         _refuse_rows()
-    headers = []
+    headers = {}  # an ordered set
     issues = []
     for record in records:
         if isinstance(record, dict):
             for key in record:
-                if normalize_header(key) not in headers:
-                    headers.append(normalize_header(key))
+                headers[normalize_header(key)] = None
+            if len(headers) > MAX_COLUMNS:
+                refuse(
+                    _("Le JSON a plus de %(n)s clés différentes : ce n'est pas un référentiel.")
+                    % {"n": MAX_COLUMNS}
+                )
+    headers = list(headers)
     table = Table(headers=headers, unit=RECORD, encoding="utf-8")
     for position, record in enumerate(records, start=1):
         if not isinstance(record, dict):

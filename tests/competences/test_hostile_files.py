@@ -2,6 +2,7 @@
 is written."""
 
 import io
+import json
 import re
 import zipfile
 
@@ -118,10 +119,17 @@ def test_cells_past_the_columns_read_refuse_the_workbook(hub):
     workbook = openpyxl.Workbook()
     workbook.active.append(list(COLUMNS))
     workbook.active.append(row())
-    workbook.active.cell(row=3, column=reading.MAX_XLSX_COLUMNS + 1, value="égaré")
+    workbook.active.cell(row=3, column=reading.MAX_COLUMNS + 1, value="égaré")
     out = io.BytesIO()
     workbook.save(out)
     issues = _refused(hub, out.getvalue(), "xlsx")
     assert issues == [
         "Ligne 3 : Le classeur a des cellules au-delà de la colonne 50 : il est refusé."
     ]
+
+
+def test_json_with_thousands_of_keys_is_refused_quickly(hub):
+    """Collecting the columns was quadratic in the number of keys (minutes for a 300 kB file)."""
+    records = [{f"k{i}": "" for i in range(20_000)}] + [{"bloc_code": "B1"}] * 4000
+    issues = _refused(hub, json.dumps(records).encode(), "json")
+    assert issues == ["Le JSON a plus de 50 clés différentes : ce n'est pas un référentiel."]
