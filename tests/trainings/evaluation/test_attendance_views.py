@@ -192,9 +192,13 @@ def _document_text(document):
     return " ".join(texts)
 
 
-def test_pdf_sheet_text(session_now, registrations):
+def test_pdf_sheet_text():
     from trainings.pdf import attendance_sheet_document
 
+    # Tomorrow 9:00 and 13:30: a morning and an afternoon whatever the time the test runs
+    # (session_now starts an hour ago, two afternoons after 13:00).
+    session_now = factories.make_session(participants=2, slots=2)
+    registrations = list(session_now.registrations.select_related("user").order_by("pk"))
     factories.MembershipFactory(user=registrations[0].user)
     document = attendance_sheet_document(session_now)
     text = _document_text(document)
