@@ -126,6 +126,20 @@ def _blank(values):
     return all(not str(value).strip() for value in values)
 
 
+def _header(cells, line):
+    """Column names, without the empty cells a spreadsheet leaves at the end of the line."""
+    headers = [normalize_header(cell) for cell in cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    if len(headers) > MAX_COLUMNS:
+        refuse(
+            _("La ligne d'en-tête a plus de %(n)s colonnes : ce n'est pas un référentiel.")
+            % {"n": MAX_COLUMNS},
+            line=line,
+        )
+    return headers
+
+
 def read_csv(data):
     text, encoding = decode_text(data)
     first_line = text.split("\n", 1)[0]
@@ -139,7 +153,7 @@ def read_csv(data):
             line = previous_end + 1
             previous_end = reader.line_num
             if not table.headers:
-                table.headers = [normalize_header(cell) for cell in cells]
+                table.headers = _header(cells, line)
                 continue
             if not cells or _blank(cells):
                 continue

@@ -11,7 +11,7 @@ import pytest
 
 from competences.importing import COLUMNS, ImportRefused, import_reference, reading
 
-from .conftest import counts, row
+from .conftest import counts, make_csv, row
 
 
 def _refused(hub, data, fmt):
@@ -133,3 +133,20 @@ def test_json_with_thousands_of_keys_is_refused_quickly(hub):
     records = [{f"k{i}": "" for i in range(20_000)}] + [{"bloc_code": "B1"}] * 4000
     issues = _refused(hub, json.dumps(records).encode(), "json")
     assert issues == ["Le JSON a plus de 50 clés différentes : ce n'est pas un référentiel."]
+
+
+def test_csv_header_with_trailing_empty_columns_is_trimmed(hub):
+    """Each row was padded to the header's width: 10 000 empty header cells made every row
+    10 000 cells long (gigabytes for a few megabytes of file)."""
+    data = make_csv([row()], header=[*COLUMNS] + [""] * 10_000)
+    assert reading.read_table(data, "csv").headers == list(COLUMNS)
+    version = import_reference(actor=hub, data=data, fmt="csv", code="mediation", title="M")
+    assert version.criteria.count() == 1
+
+
+def test_csv_header_with_too_many_columns_is_refused(hub):
+    header = [*COLUMNS] + [f"colonne_{n}" for n in range(60)]
+    issues = _refused(hub, make_csv([row()], header=header), "csv")
+    assert issues == [
+        "Ligne 1 : La ligne d'en-tête a plus de 50 colonnes : ce n'est pas un référentiel."
+    ]
