@@ -2,7 +2,7 @@
 accredited trainer's review (confirmation or override) of a peer trainer's assessment."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from competences.models import VersionStatus
@@ -78,16 +78,6 @@ def assessment_record(
             "competence_not_targeted",
             field="competence",
         )
-    role = trainer_role_for(actor, competence.bloc, timezone.localdate())
-    if role is None:
-        raise DomainError(
-            _(
-                "Vous n'êtes ni habilité·e ni certifié·e sur le bloc %(bloc)s : vous ne pouvez "
-                "pas évaluer ses compétences."
-            )
-            % {"bloc": competence.bloc.code},
-            "not_allowed_for_bloc",
-        )
     if participant.pk == actor.pk:
         # Recorded as a trainer's assessment it would count: one's own level is a
         # self-assessment, which never does.
@@ -121,6 +111,22 @@ def assessment_record(
         raise DomainError(
             _("La date de l'évaluation ne peut pas précéder le début de la session."),
             "assessed_before_session",
+            field="assessed_on",
+        )
+    # Checked on the day assessed (within the session, up to today), like the session's own
+    # dates: an accreditation ending with the session still covers assessments recorded after.
+    role = trainer_role_for(actor, competence.bloc, assessed_on)
+    if role is None:
+        raise DomainError(
+            _(
+                "Vous n'étiez ni habilité·e ni certifié·e sur le bloc %(bloc)s le %(day)s : vous "
+                "ne pouvez pas évaluer ses compétences à cette date."
+            )
+            % {
+                "bloc": competence.bloc.code,
+                "day": formats.date_format(assessed_on, "SHORT_DATE_FORMAT"),
+            },
+            "not_allowed_for_bloc",
             field="assessed_on",
         )
     with transaction.atomic():

@@ -389,3 +389,23 @@ def test_a_trainer_who_is_also_a_participant_cannot_assess_themselves(
         record(session_now, participant, participant, competence, rank=4)
     assert error.value.code == "assessor_is_participant"
     assert not Assessment.objects.exists()
+
+
+def test_accreditation_is_checked_on_the_day_assessed(db):
+    """The session's rules check the trainer on the session's dates: an accreditation ending
+    with the session's last day still covers the assessments recorded the day after, dated in
+    the session; not those dated after it ended."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    start = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(9)))
+    session = factories.make_session(participants=1, slots=2, start=start)
+    trainer = session.trainers.get()
+    trainer.accreditations.update(valid_until=yesterday)
+    participant = session.registrations.get().user
+    competence = session.competences.order_by("order").first()
+    assessment = record(session, trainer, participant, competence, assessed_on=yesterday)
+    assert assessment.assessor_role == AssessorRole.ACCREDITED
+    with pytest.raises(DomainError) as error:
+        record(session, trainer, participant, competence, assessed_on=timezone.localdate())
+    assert error.value.code == "not_allowed_for_bloc"
+    assert error.value.field == "assessed_on"
+    assert Assessment.objects.count() == 1
