@@ -122,6 +122,22 @@ def test_for_you_lists_sessions_bringing_missing_competences(db, user):
     assert [s.pk for s in selectors.sessions_for_you(user)] == [other.pk]
 
 
+def test_for_you_follows_the_latest_counting_assessment(db, user):
+    """A competence is acquired when the latest counting assessment reaches the level: an
+    earlier "acquis" superseded by a lower assessment no longer hides the session."""
+    session = factories.make_session(competences=1)
+    competence = session.competences.get()
+    _assess(user, competence, 3)
+    assert selectors.sessions_for_you(user) == []
+    _assess(user, competence, 2)
+    found = selectors.sessions_for_you(user)
+    assert [s.pk for s in found] == [session.pk]
+    assert found[0].missing_competences == [competence]
+    # A later self-assessment at the top level changes nothing.
+    _assess(user, competence, 4, role="self")
+    assert [s.pk for s in selectors.sessions_for_you(user)] == [session.pk]
+
+
 def test_for_you_skips_joined_and_trained_sessions(db, user):
     joined = factories.make_session()
     factories.RegistrationFactory(session=joined, user=user)

@@ -74,10 +74,13 @@ def _latest_counting(assessments, *, peer_needs_confirmation):
 
 
 def counting_assessments_for(participants, competences, *, peer_needs_confirmation):
-    """{(participant_id, competence_id): the latest assessment that counts} in one query."""
+    """{(participant_id, competence_id): the latest assessment that counts} in one query
+    (`competences=None`: every competence)."""
+    assessments = Assessment.objects.filter(participant__in=participants)
+    if competences is not None:
+        assessments = assessments.filter(competence__in=competences)
     assessments = (
-        Assessment.objects.filter(participant__in=participants, competence__in=competences)
-        .exclude(assessor_role=AssessorRole.SELF)
+        assessments.exclude(assessor_role=AssessorRole.SELF)
         .select_related("level", "review")
         .order_by("-created_at", "-pk")
     )

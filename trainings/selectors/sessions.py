@@ -11,15 +11,13 @@ from competences.models import Bloc, Competence, ProficiencyLevel
 from core.permissions import is_hub_coordinator
 
 from ..models import (
-    Assessment,
-    AssessorRole,
     Registration,
     RegistrationStatus,
-    ReviewDecision,
     Session,
     SessionStatus,
     Slot,
 )
+from .assessments import counting_assessments_for
 
 ACTIVE_REGISTRATION = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
 
@@ -198,24 +196,18 @@ def browse_filter_options():
 
 
 def acquired_competence_ids(user):
-    """Competences where the user has a counting assessment at or above the acquired level of
-    its version: not a self-assessment, and not a peer assessment still awaiting confirmation."""
+    """Competences whose latest counting assessment reaches the acquired level of its version
+    (self-assessments never count; a peer's counts once confirmed). A later, lower assessment
+    supersedes an earlier one at the acquired level."""
     thresholds = dict(
         ProficiencyLevel.objects.filter(counts_as_acquired=True).values_list("version_id", "rank")
     )
-    confirmed = Q(assessor_role=AssessorRole.ACCREDITED) | Q(
-        assessor_role=AssessorRole.PEER, review__decision=ReviewDecision.CONFIRMED
-    )
-    rows = (
-        Assessment.objects.filter(participant=user)
-        .exclude(assessor_role=AssessorRole.SELF)
-        .filter(confirmed)
-        .values_list("competence_id", "competence__version_id", "level__rank")
-    )
+    latest = counting_assessments_for([user], None, peer_needs_confirmation=True)
     return {
         competence_id
-        for competence_id, version_id, rank in rows
-        if version_id in thresholds and rank >= thresholds[version_id]
+        for (_user_id, competence_id), assessment in latest.items()
+        if assessment.level.version_id in thresholds
+        and assessment.level.rank >= thresholds[assessment.level.version_id]
     }
 
 
