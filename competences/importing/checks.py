@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .issues import ALL_COLUMNS, COLUMNS, RECORD, ImportIssue
+from .issues import ALL_COLUMNS, COLUMNS, ImportIssue
 
 
 def column_label(column):
@@ -24,7 +24,7 @@ def column_label(column):
 
 
 def check_headers(table):
-    header_line = None if table.unit == RECORD else 1
+    header_line = table.header_line
     issues = []
     seen = set()
     duplicates = []

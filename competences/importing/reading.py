@@ -32,6 +32,7 @@ class Table:
     rows: list = field(default_factory=list)  # [(line number, [cell values as str])]
     unit: str = LINE
     encoding: str = ""
+    header_line: int | None = 1  # None for JSON, which has no header line
     # CSV and XLSX cells may carry the export's anti-formula apostrophe; JSON never does.
     protected: bool = False
 
@@ -140,9 +141,24 @@ def _header(cells, line):
     return headers
 
 
+def _csv_error_message(error):
+    """The csv module's (English) complaint, said in French."""
+    text = str(error)
+    if "field limit" in text:
+        return _("une cellule dépasse %(kb)s Ko : ce n'est pas un référentiel.") % {
+            "kb": csv.field_size_limit() // 1024
+        }
+    if "expected after" in text:
+        return _(
+            "un guillemet est mal placé : dans une cellule entre guillemets, un guillemet "
+            's\'écrit doublé ("").'
+        )
+    return _("le fichier CSV est mal formé (guillemets non refermés ?).")
+
+
 def read_csv(data):
     text, encoding = decode_text(data)
-    first_line = text.split("\n", 1)[0]
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
     # French spreadsheets write ";"; others ",". The header names contain neither.
     delimiter = ";" if ";" in first_line else ("," if "," in first_line else "\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -154,6 +170,7 @@ def read_csv(data):
             previous_end = reader.line_num
             if not table.headers:
                 table.headers = _header(cells, line)
+                table.header_line = line
                 continue
             if not cells or _blank(cells):
                 continue
@@ -161,11 +178,7 @@ def read_csv(data):
                 _refuse_rows()
             table.rows.append((line, cells))
     except csv.Error as error:
-        refuse(
-            _("Le fichier CSV est mal formé (guillemets non refermés ?) : %(error)s")
-            % {"error": error},
-            line=previous_end + 1,
-        )
+        refuse(_csv_error_message(error), line=previous_end + 1)
     if not table.headers:
         refuse(_("Le fichier est vide."))
     return table
@@ -298,7 +311,7 @@ def read_json(data):
                     % {"n": MAX_COLUMNS}
                 )
     headers = list(headers)
-    table = Table(headers=headers, unit=RECORD, encoding="utf-8")
+    table = Table(headers=headers, unit=RECORD, encoding="utf-8", header_line=None)
     for position, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             issues.append(ImportIssue(position, _("ce n'est pas un objet JSON."), RECORD))

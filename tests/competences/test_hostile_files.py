@@ -150,3 +150,37 @@ def test_csv_header_with_too_many_columns_is_refused(hub):
     assert issues == [
         "Ligne 1 : La ligne d'en-tête a plus de 50 colonnes : ce n'est pas un référentiel."
     ]
+
+
+def test_blank_lines_before_the_csv_header_are_skipped(hub):
+    """The separator was guessed from the first line: a blank one made `;` files unreadable."""
+    version = import_reference(
+        actor=hub, data=b"\r\n;;\r\n" + make_csv([row()]), fmt="csv", code="m", title="M"
+    )
+    assert version.criteria.get().code == "B1.C1.1"
+
+
+def test_header_issues_name_the_header_line(hub):
+    issues = _refused(hub, b"\r\n" + make_csv([row()], header=[*COLUMNS[:-1], "texte"]), "csv")
+    assert issues[0] == "Ligne 2 : colonnes obligatoires manquantes : criterion_text."
+    assert issues[1].startswith("Ligne 2 : colonnes inconnues : texte")
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        (
+            "x" * 200_000,
+            "Ligne 2 : une cellule dépasse 128 Ko : ce n'est pas un référentiel.",
+        ),
+        (
+            '"Critère" avec "guillemets',
+            "Ligne 2 : un guillemet est mal placé : dans une cellule entre guillemets, un "
+            'guillemet s\'écrit doublé ("").',
+        ),
+    ],
+    ids=["huge-cell", "stray-quote"],
+)
+def test_malformed_csv_is_explained_in_french(hub, cell, expected):
+    data = make_csv([]) + ";".join(["B1", "T", "", "B1.C1", "T", "", "K1", cell]).encode()
+    assert _refused(hub, data, "csv") == [expected]
