@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import ics
-from .models import Registration, Slot
+from .models import Registration, RegistrationStatus, Slot
 
 REGISTERED = "registered"
 WAITING = "waiting"
@@ -80,6 +80,8 @@ def absolute_url(path):
 def build_message(kind, registration):
     method, template = KINDS[kind]
     session = registration.session
+    # As on the session page: the waiting list does not get the video link.
+    show_video_url = registration.status == RegistrationStatus.REGISTERED
     session_url = absolute_url(reverse("trainings:session_detail", args=[session.pk]))
     context = {
         "registration": registration,
@@ -89,6 +91,7 @@ def build_message(kind, registration):
         "session_url": session_url,
         "my_registrations_url": absolute_url(reverse("trainings:my_registrations")),
         "hub_name": settings.SOCLE_HUB_NAME,
+        "show_video_url": show_video_url,
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = _subject(kind, session)
@@ -101,7 +104,11 @@ def build_message(kind, registration):
     )
     if method is not None:
         calendar = ics.session_calendar(
-            session, method=method, attendee=registration.user, url=session_url
+            session,
+            method=method,
+            attendee=registration.user,
+            url=session_url,
+            show_video_url=show_video_url,
         )
         message.attach(calendar_part(calendar, method))
     return message

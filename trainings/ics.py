@@ -64,16 +64,20 @@ def _location(session):
     return ", ".join(parts)
 
 
-def session_calendar(session, *, method=REQUEST, attendee=None, url="", now=None):
+def session_calendar(
+    session, *, method=REQUEST, attendee=None, url="", now=None, show_video_url=True
+):
     """The .ics text for a session (with `slots` and `structure` loaded). `attendee` is the
-    participant's User, named in the events; `url` is the session page."""
+    participant's User, named in the events; `url` is the session page. The video link is
+    only for registered people (`show_video_url=False` for the waiting list)."""
     now = now or timezone.now()
     organizer_name, organizer_email = parseaddr(settings.DEFAULT_FROM_EMAIL)
     # SEQUENCE must grow with each revision; the edit time (or now, for a cancellation) does.
     sequence = int((now if method == CANCEL else session.updated_at or now).timestamp())
+    video_url = session.video_url if show_video_url else ""
     description = session.description
-    if session.video_url:
-        description = f"{description}\n\n{session.video_url}".strip()
+    if video_url:
+        description = f"{description}\n\n{video_url}".strip()
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -97,7 +101,7 @@ def session_calendar(session, *, method=REQUEST, attendee=None, url="", now=None
         ]
         if description:
             lines.append(f"DESCRIPTION:{escape_text(description)}")
-        location = _location(session) or session.video_url
+        location = _location(session) or video_url
         if location:
             lines.append(f"LOCATION:{escape_text(location)}")
         if url:

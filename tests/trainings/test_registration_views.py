@@ -87,3 +87,31 @@ def test_register_post_creates_one_registration(client_for, user):
     response = client.post(reverse("trainings:register", args=[session.pk]), follow=True)
     assert "déjà inscrit" in response.content.decode()
     assert Registration.objects.filter(user=user).count() == 1
+
+
+def test_waiting_list_gets_no_video_link_in_the_calendar_file_or_the_email(
+    client_for, run_on_commit, mailoutbox
+):
+    """The session page shows the video link to registered people only; the .ics download
+    and the waiting-list e-mail gave it to the waiting list too."""
+    from trainings.services.registrations import registration_register
+
+    session = factories.make_session(participants=12)
+    session.format = "hybrid"
+    session.video_url = "https://visio.example.org/secret-room"
+    session.save()
+    waiting_user = factories.UserFactory()
+    waiting = run_on_commit(registration_register, actor=waiting_user, session=session)
+    assert waiting.status == "waiting"
+    assert "secret-room" not in mailoutbox[-1].body
+    assert all("secret-room" not in str(part) for part in mailoutbox[-1].attachments)
+    calendar = client_for(waiting_user).get(
+        reverse("trainings:registration_ics", args=[waiting.pk])
+    )
+    assert calendar.status_code == 200
+    assert "secret-room" not in calendar.content.decode().replace("\r\n ", "")
+    registered = session.registrations.filter(status="registered").first()
+    calendar = client_for(registered.user).get(
+        reverse("trainings:registration_ics", args=[registered.pk])
+    )
+    assert "secret-room" in calendar.content.decode().replace("\r\n ", "")

@@ -90,7 +90,13 @@ def registration_ics(request, pk):
     session = registration.session
     url = request.build_absolute_uri(reverse("trainings:session_detail", args=[session.pk]))
     method = ics.CANCEL if session.status == SessionStatus.CANCELLED else ics.REQUEST
-    calendar = ics.session_calendar(session, method=method, attendee=registration.user, url=url)
+    calendar = ics.session_calendar(
+        session,
+        method=method,
+        attendee=registration.user,
+        url=url,
+        show_video_url=registration.status == RegistrationStatus.REGISTERED,
+    )
     response = HttpResponse(calendar, content_type=f"text/calendar; charset=utf-8; method={method}")
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
     return response
