@@ -22,6 +22,7 @@ OPTIONAL_COLUMNS = (
     "criterion_order",
 )
 ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
+ORDER_COLUMNS = ("bloc_order", "competence_order", "criterion_order")
 
 # A real reference has a few hundred criteria; the caps keep a wrong file from eating memory.
 MAX_ROWS = 5000

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .issues import LINE, MAX_BYTES, MAX_ROWS, RECORD, ImportIssue, ImportRefused, refuse
+from .issues import (
+    LINE,
+    MAX_BYTES,
+    MAX_ROWS,
+    ORDER_COLUMNS,
+    RECORD,
+    ImportIssue,
+    ImportRefused,
+    refuse,
+)
 
 FORMATS = ("csv", "xlsx", "json")
 MAX_UNZIP_RATIO = 10  # an XLSX of a full-size reference unzips to a few times its size
@@ -278,6 +287,20 @@ def _read_first_sheet(data):
     return table, formulas
 
 
+def _json_value_problem(header, value):
+    """Why a JSON value cannot be read as the text of its column (None when it can). A whole
+    number is written exactly as text; a decimal one is not (1.10 would become "1.1"), nor is
+    true or false."""
+    if value is None or isinstance(value, str):
+        return None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and (header in ORDER_COLUMNS or isinstance(value, int)):
+        return None
+    if header in ORDER_COLUMNS:
+        return _("la valeur de « %(col)s » doit être un nombre entier.") % {"col": header}
+    return _("la valeur de « %(col)s » doit être un texte, entre guillemets.") % {"col": header}
+
+
 def read_json(data):
     text, _encoding = decode_text(data, allow_windows_1252=False)
     try:
@@ -320,15 +343,9 @@ def read_json(data):
         values = []
         for header in headers:
             value = by_name.get(header)
-            if isinstance(value, dict | list):
-                issues.append(
-                    ImportIssue(
-                        position,
-                        _("la valeur de « %(col)s » doit être un texte ou un nombre.")
-                        % {"col": header},
-                        RECORD,
-                    )
-                )
+            problem = _json_value_problem(header, value)
+            if problem:
+                issues.append(ImportIssue(position, problem, RECORD))
                 value = ""
             values.append(_xlsx_value(value))
         if not _blank(values):

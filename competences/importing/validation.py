@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ..models import Bloc, Competence, Criterion
 from ..services import CODE_RE
 from .checks import check_headers, column_label
-from .issues import RECORD, ImportIssue, unprotect_cell
+from .issues import ORDER_COLUMNS, RECORD, ImportIssue, unprotect_cell
 
 MAX_LENGTHS = {
     "bloc_code": Bloc._meta.get_field("code").max_length,
@@ -17,7 +17,6 @@ MAX_LENGTHS = {
     "competence_title": Competence._meta.get_field("title").max_length,
     "criterion_code": Criterion._meta.get_field("code").max_length,
 }
-ORDER_COLUMNS = ("bloc_order", "competence_order", "criterion_order")
 
 
 def _clean(value, protected):

@@ -184,3 +184,34 @@ def test_header_issues_name_the_header_line(hub):
 def test_malformed_csv_is_explained_in_french(hub, cell, expected):
     data = make_csv([]) + ";".join(["B1", "T", "", "B1.C1", "T", "", "K1", cell]).encode()
     assert _refused(hub, data, "csv") == [expected]
+
+
+def _record(**overrides):
+    return dict(zip(COLUMNS, row(), strict=True)) | overrides
+
+
+def test_json_numbers_read_exactly_as_text(hub):
+    records = [_record(bloc_code=1, criterion_code=12, criterion_order=2.0)]
+    version = import_reference(
+        actor=hub, data=json.dumps(records).encode(), fmt="json", code="m", title="M"
+    )
+    criterion = version.criteria.get()
+    assert (criterion.competence.bloc.code, criterion.code, criterion.order) == ("1", "12", 2)
+
+
+def test_json_values_that_would_not_read_back_as_written_are_refused(hub):
+    """1.10 became the code "1.1", true the title "True", NaN the text "nan"."""
+    records = [
+        _record(criterion_code=1.10),
+        _record(criterion_code="K2", bloc_title=True, competence_title=None),
+        _record(criterion_code="K3", criterion_text=float("nan"), criterion_order=False),
+        {"bloc_code": {"code": "B1"}},
+    ]
+    issues = _refused(hub, json.dumps(records).encode(), "json")
+    assert issues == [
+        "Enregistrement 1 : la valeur de « criterion_code » doit être un texte, entre guillemets.",
+        "Enregistrement 2 : la valeur de « bloc_title » doit être un texte, entre guillemets.",
+        "Enregistrement 3 : la valeur de « criterion_text » doit être un texte, entre guillemets.",
+        "Enregistrement 3 : la valeur de « criterion_order » doit être un nombre entier.",
+        "Enregistrement 4 : la valeur de « bloc_code » doit être un texte, entre guillemets.",
+    ]
