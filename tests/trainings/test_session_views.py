@@ -62,6 +62,21 @@ def test_draft_is_hidden_from_mediators(client_for, user):
     assert client_for(trainer).get(_url("session_detail", draft.pk)).status_code == 200
 
 
+def test_a_cancelled_draft_stays_hidden_from_mediators(client_for, user):
+    """Cancelling a draft made it public: its page showed to anyone who tried its id."""
+    from trainings.services.sessions import session_cancel
+
+    draft = factories.make_session(status="draft")
+    trainer = draft.trainers.get()
+    session_cancel(actor=trainer, session=draft)
+    assert client_for(user).get(_url("session_detail", draft.pk)).status_code == 404
+    assert client_for(trainer).get(_url("session_detail", draft.pk)).status_code == 200
+    published = factories.make_session()
+    session_cancel(actor=published.trainers.get(), session=published, reason="Salle fermée")
+    response = client_for(user).get(_url("session_detail", published.pk))
+    assert response.status_code == 200 and "Salle fermée" in response.content.decode()
+
+
 def test_manage_page_permissions(client, user, hub_user):
     session = factories.make_session(participants=2)
     participant = session.registrations.first().user

@@ -82,12 +82,16 @@ def session_for_trainer(user, pk):
 
 
 def session_for_viewer(user, pk):
-    """A session as a mediator sees it: drafts stay hidden from everyone but its trainers and
-    the hub (404, so a draft's existence does not leak)."""
+    """A session as a mediator sees it: drafts, and drafts cancelled without ever being
+    published, stay hidden from everyone but its trainers and the hub (404, so a draft's
+    existence does not leak)."""
     session = _detail_queryset().filter(pk=pk).first()
     if session is None:
         raise Http404
-    if session.status == SessionStatus.DRAFT and not can_manage_session(user, session):
+    never_published = session.status == SessionStatus.DRAFT or (
+        session.status == SessionStatus.CANCELLED and session.published_at is None
+    )
+    if never_published and not can_manage_session(user, session):
         raise Http404
     return session
 
