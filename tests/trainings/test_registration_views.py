@@ -22,13 +22,16 @@ def test_my_registrations_lists_only_mine(client_for, user):
 def test_my_registrations_constant_queries(client_for, user, django_assert_max_num_queries, count):
     for _ in range(count):
         factories.RegistrationFactory(session=factories.make_session(), user=user)
-    factories.RegistrationFactory(
-        session=factories.make_session(participants=12), user=user, status="waiting"
-    )
+        # Waiting lists too: each rank used to cost a query.
+        full = factories.make_session(participants=12)
+        factories.RegistrationFactory(session=full, status="waiting")
+        factories.RegistrationFactory(session=full, user=user, status="waiting")
     client = client_for(user)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("trainings:my_registrations"))
-    assert len(response.context["upcoming"]) == count + 1
+    assert len(response.context["upcoming"]) == 2 * count
+    assert set(response.context["waiting_positions"].values()) == {2}
+    assert response.content.decode().count("rang 2") == count
 
 
 def test_cancel_my_registration_and_not_someone_elses(client_for, user):

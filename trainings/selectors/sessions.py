@@ -135,6 +135,24 @@ def waiting_position(registration):
     )
 
 
+def waiting_positions(registrations):
+    """{registration pk: its rank on its session's waiting list} for the waiting ones among
+    `registrations`, in one query whatever their number."""
+    waiting = [r for r in registrations if r.status == RegistrationStatus.WAITING]
+    if not waiting:
+        return {}
+    wanted = {r.pk for r in waiting}
+    positions, ranks = {}, {}
+    lists = Registration.objects.filter(
+        session_id__in={r.session_id for r in waiting}, status=RegistrationStatus.WAITING
+    ).order_by("session_id", "status_changed_at", "pk")
+    for pk, session_id in lists.values_list("pk", "session_id"):
+        ranks[session_id] = ranks.get(session_id, 0) + 1
+        if pk in wanted:
+            positions[pk] = ranks[session_id]
+    return positions
+
+
 # Browsing ------------------------------------------------------------------------------------
 
 

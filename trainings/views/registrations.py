@@ -50,11 +50,7 @@ def register(request, pk):
 
 def my_registrations(request):
     upcoming, history = selectors.registrations_of_user(request.user)
-    waiting_positions = {
-        registration.pk: session_selectors.waiting_position(registration)
-        for registration in upcoming
-        if registration.status == RegistrationStatus.WAITING
-    }
+    waiting_positions = session_selectors.waiting_positions(upcoming)
     return render(
         request,
         "trainings/my_registrations.html",
