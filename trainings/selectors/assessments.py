@@ -28,6 +28,7 @@ HISTORY_RELATED = (
     "review__reviewer",
     "review__replacement__level",
     "replaces_review__assessment__level",
+    "replaces_review__assessment__assessor",
 )
 
 

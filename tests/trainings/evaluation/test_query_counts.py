@@ -180,3 +180,43 @@ def test_history_pages_queries(size, client_for, django_assert_max_num_queries):
     with django_assert_max_num_queries(HISTORY_QUERIES):
         response = client.get(reverse("trainings:review_list"))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("competences", [2, 10])
+def test_history_of_overridden_assessments_queries(
+    competences, client_for, django_assert_max_num_queries
+):
+    """Each replacement names the peer whose assessment it replaces: that name cost a query
+    per replacement."""
+    session = factories.make_session(
+        participants=1,
+        competences=competences,
+        start=timezone.now() - datetime.timedelta(days=1),
+    )
+    participant = session.registrations.get().user
+    reviewer = factories.UserFactory()
+    for competence in session.competences.all():
+        peer = factories.UserFactory()
+        original = factories.AssessmentFactory(
+            session=session,
+            participant=participant,
+            competence=competence,
+            assessor=peer,
+            assessor_role=AssessorRole.PEER,
+            rank=3,
+        )
+        replacement = factories.AssessmentFactory(
+            session=session, participant=participant, competence=competence, assessor=reviewer
+        )
+        factories.AssessmentReviewFactory(
+            assessment=original,
+            decision="overridden",
+            reviewer=reviewer,
+            replacement=replacement,
+        )
+    client = client_for(participant)
+    url = reverse("trainings:my_assessments")
+    client.get(url)
+    with django_assert_max_num_queries(HISTORY_QUERIES):
+        response = client.get(url)
+    assert response.content.decode().count("remplace l'évaluation de") == competences
