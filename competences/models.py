@@ -9,8 +9,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .text import CleanTextMixin
 
-class Referential(models.Model):
+
+class Referential(CleanTextMixin, models.Model):
+    text_fields = ("title", "description")
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     title = models.CharField(_("intitulé"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -31,7 +35,9 @@ class VersionStatus(models.TextChoices):
     RETIRED = "retired", _("Retirée")
 
 
-class ReferentialVersion(models.Model):
+class ReferentialVersion(CleanTextMixin, models.Model):
+    text_fields = ("notes",)
+
     referential = models.ForeignKey(
         Referential,
         verbose_name=_("référentiel"),
@@ -82,8 +88,10 @@ class ReferentialVersion(models.Model):
         return self.status == VersionStatus.PUBLISHED
 
 
-class ProficiencyLevel(models.Model):
+class ProficiencyLevel(CleanTextMixin, models.Model):
     """One step of a version's proficiency scale (default: 1 découverte … 4 maîtrisé)."""
+
+    text_fields = ("label", "description")
 
     version = models.ForeignKey(
         ReferentialVersion,
@@ -118,7 +126,9 @@ class ProficiencyLevel(models.Model):
         return f"{self.rank} — {self.label}"
 
 
-class Bloc(models.Model):
+class Bloc(CleanTextMixin, models.Model):
+    text_fields = ("title", "description", "evaluation_modalities")
+
     version = models.ForeignKey(
         ReferentialVersion,
         verbose_name=_("version"),
@@ -143,7 +153,9 @@ class Bloc(models.Model):
         return f"{self.code} — {self.title}"
 
 
-class Competence(models.Model):
+class Competence(CleanTextMixin, models.Model):
+    text_fields = ("title", "description")
+
     # `version` repeats bloc.version so that codes can be unique within the version in the DB.
     version = models.ForeignKey(
         ReferentialVersion,
@@ -171,8 +183,10 @@ class Competence(models.Model):
         return f"{self.code} — {self.title}"
 
 
-class Criterion(models.Model):
+class Criterion(CleanTextMixin, models.Model):
     """An observable indicator (critère d'évaluation) of a competence."""
+
+    text_fields = ("text",)
 
     version = models.ForeignKey(
         ReferentialVersion,
@@ -207,8 +221,10 @@ class PathwayAudience(models.TextChoices):
     TRAINER = "trainer", _("Formateur ou formatrice pair")
 
 
-class Pathway(models.Model):
+class Pathway(CleanTextMixin, models.Model):
     """A certifying pathway (parcours certifiant) on one published referential version."""
+
+    text_fields = ("title", "description")
 
     version = models.ForeignKey(
         ReferentialVersion,

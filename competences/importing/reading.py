@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..text import CONTROL_CHARACTERS
 from .issues import (
     LINE,
     MAX_BYTES,
@@ -85,7 +86,6 @@ def _refuse_rows():
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _undecidable():
@@ -118,7 +118,7 @@ def decode_text(data, *, allow_windows_1252=True):
             in_sequences = sum(len(m) for m in _UTF8_SEQUENCE.findall(data))
             if in_sequences and in_sequences * 2 >= high:
                 refuse(_undecidable())
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         refuse(
             _(
                 "Le fichier contient des caractères de contrôle : ce n'est pas un fichier texte "
