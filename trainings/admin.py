@@ -72,6 +72,7 @@ class SlotInline(admin.TabularInline):
 @admin.register(Session)
 class SessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("title", "status", "starts_at", "capacity", "format", "structure")
+    list_select_related = ("structure__commune",)
     list_filter = ("status", "format")
     search_fields = ("title", "trainers__email", "trainers__last_name")
     date_hierarchy = "starts_at"
@@ -117,7 +118,12 @@ class RegistrationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class AttendanceAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("registration", "slot", "status", "method", "recorded_by", "is_current")
     list_filter = ("status", "method", "is_current")
-    list_select_related = ("registration__user", "registration__session", "slot__session")
+    list_select_related = (
+        "registration__user",
+        "registration__session",
+        "slot__session",
+        "recorded_by",
+    )
 
     def has_add_permission(self, request):
         return False
