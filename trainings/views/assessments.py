@@ -69,7 +69,7 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             if is_htmx(request):
-                return _cell(request, session, registration, competence, saved=True)
+                return _cell(request, session, registration, competence, can_assess, saved=True)
             messages.success(
                 request,
                 _("Évaluation de %(name)s sur %(code)s enregistrée.")
@@ -86,21 +86,21 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
     status = 400 if form.errors else 200
     if is_htmx(request):
         if request.GET.get("display"):
-            return _cell(request, session, registration, competence)
+            return _cell(request, session, registration, competence, can_assess)
         context["inline"] = True
         return render(request, "trainings/evaluation/_assessment_form.html", context)
     context["history"] = selectors.cell_history(session, registration.user, competence)
     return render(request, "trainings/evaluation/assessment_cell.html", context, status=status)
 
 
-def _cell(request, session, registration, competence, saved=False):
+def _cell(request, session, registration, competence, can_assess, saved=False):
     return render(
         request,
         "trainings/evaluation/_assessment_cell_response.html",
         {
             "session": session,
             "cell": selectors.grid_cell_for(session, registration, competence),
-            "can_assess": True,
+            "can_assess": can_assess,
             "saved": saved,
         },
     )

@@ -301,3 +301,18 @@ def test_the_person_assessed_does_not_review_their_own_assessment(client_for, pe
     assert client.get(url).status_code == 404
     assert client.post(url, {"decision": "confirmed"}).status_code == 404
     assert not AssessmentReview.objects.exists()
+
+
+def test_htmx_cell_display_offers_assessing_only_to_who_may(
+    client_for, hub_user, session_now, trainer, registrations, competence
+):
+    """The cell refreshed by htmx ("Annuler" in the inline form) always showed "Évaluer", also
+    to the hub and on a closed session, where the grid shows the history link instead."""
+    url = cell_url(session_now, registrations[0], competence) + "?display=1"
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    assert "Évaluer" in client_for(trainer).get(url, **htmx).content.decode()
+    hub_cell = client_for(hub_user).get(url, **htmx).content.decode()
+    assert "Évaluer" not in hub_cell and "Historique" in hub_cell
+    type(session_now).objects.filter(pk=session_now.pk).update(status=SessionStatus.CLOSED)
+    closed_cell = client_for(trainer).get(url, **htmx).content.decode()
+    assert "Évaluer" not in closed_cell and "Historique" in closed_cell
