@@ -51,9 +51,15 @@ def referential_delete(*, actor, referential):
     referential.delete()
 
 
+def _lock_referential(referential_id):
+    """Changes to a referential's set of versions (a new number, which versions are in force)
+    happen one at a time: the lock is always taken before any version's."""
+    Referential.objects.select_for_update().filter(pk=referential_id).first()
+
+
 def _next_number(referential):
-    # Lock the referential so two drafts created at once do not get the same number.
-    Referential.objects.select_for_update().filter(pk=referential.pk).first()
+    # Two drafts created at once must not get the same number.
+    _lock_referential(referential.pk)
     top = referential.versions.aggregate(top=Max("number"))["top"] or 0
     return top + 1
 
@@ -150,6 +156,9 @@ def publication_problems(version):
 def version_publish(*, actor, version, retire_previous=False):
     """Publish a complete draft. Earlier published versions stay published (sessions and
     pathways may still use them) unless `retire_previous` is set."""
+    # Serialized per referential: a publication made (or a version retired) by someone else at
+    # the same instant is seen, once committed, by the "retire the previous ones" below.
+    _lock_referential(version.referential_id)
     version = lock_editable_version(version)
     problems = publication_problems(version)
     if problems:
@@ -176,6 +185,7 @@ def version_publish(*, actor, version, retire_previous=False):
 @transaction.atomic
 def version_retire(*, actor, version):
     """A retired version stays readable (and frozen); its pathways close to new enrollments."""
+    _lock_referential(version.referential_id)
     version = ReferentialVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.PUBLISHED:
         raise DomainError(
