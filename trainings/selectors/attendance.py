@@ -187,14 +187,13 @@ def sign_code_for_token(token):
     )
 
 
-def my_marks(user, session=None):
-    """A participant's own current marks."""
-    marks = Attendance.objects.filter(registration__user=user, is_current=True).select_related(
-        "slot__session", "recorded_by"
+def my_marks(user):
+    """A participant's own current marks, the latest slot first."""
+    return (
+        Attendance.objects.filter(registration__user=user, is_current=True)
+        .select_related("slot__session", "recorded_by")
+        .order_by("-slot__starts_at", "-pk")
     )
-    if session is not None:
-        marks = marks.filter(slot__session=session)
-    return marks.order_by("slot__starts_at")
 
 
 def sign_window(slot):

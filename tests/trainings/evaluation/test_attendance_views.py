@@ -231,3 +231,17 @@ def test_sign_window_is_shown(client_for, session_now, trainer, slots):
     html = client_for(trainer).get(reverse("trainings:sign_code", args=[session_now.pk])).content
     opens = timezone.localtime(slots[0].starts_at - datetime.timedelta(minutes=30))
     assert opens.strftime("%H:%M") in html.decode()
+
+
+def test_sign_page_lists_the_latest_marks(client_for):
+    """ "Mes derniers émargements" showed the ten oldest marks: past ten, a new signature never
+    appeared there."""
+    start = timezone.now() - datetime.timedelta(days=10)
+    session = factories.make_session(participants=1, slots=12, start=start)
+    registration = session.registrations.get()
+    slots = list(session.slots.order_by("starts_at"))
+    for slot in slots:
+        factories.AttendanceFactory(slot=slot, registration=registration)
+    response = client_for(registration.user).get(reverse("trainings:attendance_sign"))
+    marks = list(response.context["marks"])
+    assert [mark.slot for mark in marks] == slots[::-1][:10]
