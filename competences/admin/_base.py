@@ -8,6 +8,7 @@ admin reflects the rule that competences.services enforces.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
@@ -156,6 +157,15 @@ class ServiceAdminMixin:
     def changeform_view(self, request, *args, **kwargs):
         try:
             return super().changeform_view(request, *args, **kwargs)
+        except AdminServiceRefused:
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, *args, **kwargs):
+        # The list's bulk deletion: all the selected rows or none (Django does not run the
+        # list's actions in a transaction).
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, *args, **kwargs)
         except AdminServiceRefused:
             return HttpResponseRedirect(request.get_full_path())
 

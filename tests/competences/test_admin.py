@@ -6,7 +6,9 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from competences import services
 from competences.models import (
     Bloc,
     Pathway,
@@ -347,3 +349,28 @@ def test_adding_a_referential_and_a_version_in_the_admin(client_for, hub):
     assert (version.number, version.status, version.levels.count()) == (1, "draft", 4)
     actions = set(AuditLog.objects.values_list("action", flat=True))
     assert {"referential.create", "version.create"} <= actions
+
+
+def test_a_bulk_deletion_refused_midway_deletes_nothing(client_for, hub, monkeypatch):
+    """Another coordinator publishes the second selected draft while the first is deleted: the
+    refusal was a 500 and left the first draft deleted."""
+    first = factories.make_reference(status="draft")
+    second = factories.make_reference(status="draft", referential=first.referential)
+    real_delete = services.version_delete
+
+    def delete_while_the_other_is_published(*, actor, version):
+        ReferentialVersion.objects.filter(pk=second.pk).update(
+            status=VersionStatus.PUBLISHED, published_at=timezone.now()
+        )
+        return real_delete(actor=actor, version=version)
+
+    monkeypatch.setattr(services, "version_delete", delete_while_the_other_is_published)
+    changelist = reverse("admin:competences_referentialversion_changelist")
+    response = client_for(hub).post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "ne peut plus être modifiée" in response.content.decode()
+    assert ReferentialVersion.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
