@@ -142,3 +142,20 @@ class MembershipForm(forms.Form):
         label=_("Structure"), queryset=Structure.objects.select_related("commune").order_by("name")
     )
     function = forms.ChoiceField(label=_("Votre fonction"), choices=MediatorFunction.choices)
+
+
+class StructureFilterForm(forms.Form):
+    """The structure list's filters, read from the query string. A value that is not valid
+    (a NUL byte, which PostgreSQL refuses, an unknown kind...) is ignored, not an error page."""
+
+    q = forms.CharField(required=False, max_length=200)
+    departement = forms.CharField(required=False, max_length=3)
+    kind = forms.ChoiceField(required=False, choices=StructureKind.choices)
+
+    def filters(self):
+        self.is_valid()
+        return {
+            "search": self.cleaned_data.get("q", "").strip(),
+            "departement_code": self.cleaned_data.get("departement", ""),
+            "kind": self.cleaned_data.get("kind", ""),
+        }

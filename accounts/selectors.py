@@ -35,7 +35,7 @@ def structure_members(structure):
 def communes_search(query, *, limit=15):
     """Communes matching a name prefix, a postal code or an INSEE code."""
     query = (query or "").strip()
-    if len(query) < 2:
+    if len(query) < 2 or "\x00" in query:  # PostgreSQL refuses NUL bytes in a query
         return Commune.objects.none()
     qs = Commune.objects.select_related("departement__region")
     if query.isdigit():

@@ -9,7 +9,7 @@ from core.exceptions import DomainError
 from core.permissions import hub_coordinator_required, is_hub_coordinator
 
 from . import selectors, services
-from .forms import MembershipForm, ProfileForm, StructureForm
+from .forms import MembershipForm, ProfileForm, StructureFilterForm, StructureForm
 from .models import Membership, Structure, StructureKind
 
 
@@ -79,11 +79,7 @@ def membership_remove(request, pk):
 
 @hub_coordinator_required
 def structure_list(request):
-    structures = selectors.structures_list(
-        search=request.GET.get("q", "").strip(),
-        departement_code=request.GET.get("departement", ""),
-        kind=request.GET.get("kind", ""),
-    )
+    structures = selectors.structures_list(**StructureFilterForm(request.GET).filters())
     page = Paginator(structures, 50).get_page(request.GET.get("page"))
     return render(
         request,

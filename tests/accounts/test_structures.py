@@ -160,3 +160,36 @@ def test_structure_list_query_count_does_not_grow(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("accounts:structure_list"))
     assert len(response.context["page"]) == 43
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "departement=%00",
+        "kind=%00",
+        "kind=inconnu",
+        "departement=%3Cscript%3E",
+        "page=abc",
+        "page=-1",
+        "page=99999999999999999999",
+    ],
+)
+def test_structure_list_ignores_junk_filters(client_for, hub_user, query):
+    """A NUL byte in a filter was a 500 on PostgreSQL; junk values are ignored."""
+    structure = factories.StructureFactory(name="Espace des Moulins")
+    response = client_for(hub_user).get(reverse("accounts:structure_list") + "?" + query)
+    assert response.status_code == 200
+    assert structure.name in response.content.decode()
+    assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["Lil%00", "%00%00", "59%00"])
+def test_commune_picker_ignores_a_nul_byte(client_for, query):
+    response = client_for(factories.UserFactory()).get(
+        reverse("accounts:commune_search") + "?commune_search=" + query
+    )
+    assert response.status_code == 200
+    assert "Aucune commune trouvée." in response.content.decode()
