@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .models import Commune, Departement, MediatorFunction, Structure, StructureKind
-from .validators import validate_postal_code, validate_siret
+from .validators import postal_code_problem, validate_postal_code, validate_siret
 
 
 class SignupForm(forms.Form):
@@ -113,16 +113,9 @@ class StructureForm(forms.Form):
                 % {"commune": commune.name, "code": commune.departement_id},
             )
         postal_code = cleaned.get("postal_code")
-        if commune and postal_code and postal_code not in commune.postal_code_list:
-            self.add_error(
-                "postal_code",
-                _("Le code postal %(postal)s n'est pas celui de %(commune)s (%(known)s).")
-                % {
-                    "postal": postal_code,
-                    "commune": commune.name,
-                    "known": commune.postal_codes_display,
-                },
-            )
+        problem = postal_code_problem(commune, postal_code) if commune and postal_code else None
+        if problem:
+            self.add_error("postal_code", problem)
         return cleaned
 
     def service_fields(self):

@@ -1,11 +1,12 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .validators import validate_postal_code, validate_siret
+from .validators import postal_code_problem, validate_postal_code, validate_siret
 
 
 class UserManager(BaseUserManager):
@@ -176,6 +177,15 @@ class Structure(models.Model):
 
     def __str__(self):
         return f"{self.name} — {self.commune.name}"
+
+    def clean(self):
+        # Here rather than only in the structure form, so that the admin and every service
+        # caller keep the postal code consistent with the commune too.
+        super().clean()
+        if self.commune_id and self.postal_code:
+            problem = postal_code_problem(self.commune, self.postal_code)
+            if problem:
+                raise ValidationError({"postal_code": problem})
 
     @property
     def departement(self):

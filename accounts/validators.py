@@ -37,3 +37,14 @@ def validate_siret(value):
 def validate_postal_code(value):
     if not re.fullmatch(r"\d{5}", value or ""):
         raise ValidationError(_("Un code postal compte exactement 5 chiffres."), code="postal_code")
+
+
+def postal_code_problem(commune, postal_code):
+    """Why `postal_code` cannot be the postal code of `commune` (None when it can)."""
+    if postal_code in commune.postal_code_list:
+        return None
+    return _("Le code postal %(postal)s n'est pas celui de %(commune)s (%(known)s).") % {
+        "postal": postal_code,
+        "commune": commune.name,
+        "known": commune.postal_codes_display,
+    }

@@ -193,3 +193,36 @@ def test_commune_picker_ignores_a_nul_byte(client_for, query):
     )
     assert response.status_code == 200
     assert "Aucune commune trouvée." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_postal_code_of_another_commune(hub_user):
+    """Only the structure form checked it: the admin and other callers could store Lille
+    with Arras' postal code."""
+    from accounts import services
+    from accounts.models import Commune
+
+    with pytest.raises(ValidationError) as error:
+        services.structure_create(
+            actor=hub_user,
+            name="Espace",
+            kind="association",
+            commune=Commune.objects.get(insee_code="59350"),
+            postal_code="62000",
+        )
+    assert "n'est pas celui de Lille" in str(error.value.message_dict["postal_code"])
+    assert not Structure.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_postal_code_of_another_commune(client_for, hub_user):
+    hub_user.is_superuser = True  # the structures admin is Django's plain model admin
+    hub_user.is_staff = True
+    hub_user.save()
+    response = client_for(hub_user).post(
+        reverse("admin:accounts_structure_add"),
+        {"name": "Espace", "kind": "association", "commune": "59350", "postal_code": "62000"},
+    )
+    assert response.status_code == 200
+    assert "n&#x27;est pas celui de Lille" in response.content.decode()
+    assert not Structure.objects.exists()
