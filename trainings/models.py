@@ -73,6 +73,10 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Annulée")
 
 
+# Closed or cancelled: registrations, attendance and assessments no longer change.
+FROZEN_STATUSES = (SessionStatus.CLOSED, SessionStatus.CANCELLED)
+
+
 class Session(models.Model):
     title = models.CharField(_("intitulé"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -147,7 +151,7 @@ class Session(models.Model):
 
     @property
     def is_frozen(self):
-        return self.status in {SessionStatus.CLOSED, SessionStatus.CANCELLED}
+        return self.status in FROZEN_STATUSES
 
 
 class Slot(models.Model):

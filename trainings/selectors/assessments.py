@@ -8,17 +8,15 @@ from competences.models import Competence, ProficiencyLevel
 from core.permissions import is_hub_coordinator
 
 from ..models import (
+    FROZEN_STATUSES,
     Assessment,
     AssessorRole,
     Registration,
     RegistrationStatus,
     ReviewDecision,
     Session,
-    SessionStatus,
 )
 from ..permissions import accreditations_valid_on
-
-FROZEN = (SessionStatus.CLOSED, SessionStatus.CANCELLED)
 
 HISTORY_RELATED = (
     "level",
@@ -315,7 +313,7 @@ def my_open_sessions(user):
     return (
         Registration.objects.filter(user=user)
         .exclude(status=RegistrationStatus.CANCELLED)
-        .exclude(session__status__in=FROZEN)
+        .exclude(session__status__in=FROZEN_STATUSES)
         .select_related("session")
         .prefetch_related(
             Prefetch(
@@ -340,7 +338,7 @@ def sessions_for_self_assessment(user, competence):
     )
     return (
         Session.objects.filter(pk__in=mine, competences=competence)
-        .exclude(status__in=FROZEN)
+        .exclude(status__in=FROZEN_STATUSES)
         .order_by("starts_at")
     )
 

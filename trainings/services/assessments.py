@@ -20,7 +20,7 @@ from ..models import (
 )
 from ..permissions import trainer_role_for
 from ..selectors.sessions import is_session_trainer
-from .attendance import ensure_session_open
+from .session_rules import ensure_session_open
 
 
 def _ensure_level_in_scale(level, version_id):

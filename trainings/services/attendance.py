@@ -20,29 +20,9 @@ from ..models import (
     _new_sign_code,
 )
 from ..selectors.attendance import sign_window
-from ..selectors.sessions import can_manage_session
+from .session_rules import check_can_manage, ensure_session_open
 
 TRAINER_METHODS = {AttendanceMethod.TRAINER, AttendanceMethod.IMPORT}
-
-
-def ensure_session_open(session):
-    """Refuse any attendance or assessment write once the session is closed or cancelled."""
-    if session.is_frozen:
-        raise DomainError(
-            _("La session est clôturée : l'émargement et les évaluations ne peuvent plus changer."),
-            "session_frozen",
-        )
-
-
-def _ensure_can_manage(actor, session):
-    if not can_manage_session(actor, session):
-        raise DomainError(
-            _(
-                "Seuls les formateurs de la session et la coordination du hub peuvent saisir "
-                "l'émargement."
-            ),
-            "not_session_trainer",
-        )
 
 
 def _ensure_status(status):
@@ -109,7 +89,7 @@ def attendance_record(*, actor, slot, registration, status, method=AttendanceMet
         )
     session = slot.session
     ensure_session_open(session)
-    _ensure_can_manage(actor, session)
+    check_can_manage(actor, session)
     _ensure_status(status)
     with transaction.atomic():
         registration = _lock_registration(registration)
@@ -129,7 +109,7 @@ def attendance_record_many(*, actor, session, marks, method=AttendanceMethod.TRA
     `marks` is an iterable of (slot, registration, status). Returns the number of new marks.
     """
     ensure_session_open(session)
-    _ensure_can_manage(actor, session)
+    check_can_manage(actor, session)
     created = 0
     with transaction.atomic():
         for slot, registration, status in marks:
@@ -143,7 +123,7 @@ def attendance_record_many(*, actor, session, marks, method=AttendanceMethod.TRA
 def slot_sign_code_get_or_create(*, actor, slot):
     """The code a trainer shows during a slot; created the first time the trainer opens it."""
     session = slot.session
-    _ensure_can_manage(actor, session)
+    check_can_manage(actor, session)
     existing = SlotSignCode.objects.filter(slot=slot).first()
     if existing is not None:
         return existing

@@ -16,8 +16,7 @@ from ..resources import (
     ParticipantImportResource,
     normalise_headers,
 )
-from ..selectors.sessions import can_manage_session
-from .attendance import ensure_session_open
+from .session_rules import check_can_manage, ensure_session_open
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # A small XLSX can unzip to gigabytes of XML: its declared content is checked first.
@@ -116,11 +115,7 @@ def _run(resource, dataset, *, action):
 
 def _check(actor, session):
     ensure_session_open(session)
-    if not can_manage_session(actor, session):
-        raise DomainError(
-            _("Seuls les formateurs de la session et la coordination du hub peuvent importer."),
-            "not_session_trainer",
-        )
+    check_can_manage(actor, session)
 
 
 def participants_import(*, actor, session, uploaded_file):

@@ -18,15 +18,9 @@ from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator
 
 from .. import emails
-from ..models import Registration, RegistrationStatus, SessionStatus
+from ..models import FROZEN_STATUSES, Registration, RegistrationStatus, SessionStatus
 from ..selectors.sessions import ACTIVE_REGISTRATION, is_session_trainer
-from .session_rules import check_can_manage, full_clean_or_error, lock
-
-FROZEN_STATUSES = (SessionStatus.CLOSED, SessionStatus.CANCELLED)
-
-
-def _registered_count(session):
-    return session.registrations.filter(status=RegistrationStatus.REGISTERED).count()
+from .session_rules import check_can_manage, full_clean_or_error, lock, registered_count
 
 
 def _check_not_trainer(session, user):
@@ -99,7 +93,7 @@ def registration_register(*, actor, session):
         raise DomainError(_("Ce compte est désactivé."), "user_inactive")
     _check_not_trainer(session, user)
     _check_no_active_registration(session, user, self_service=True)
-    full = _registered_count(session) >= session.capacity
+    full = registered_count(session) >= session.capacity
     registration = _create(
         Registration(
             session=session,
@@ -118,8 +112,8 @@ def registration_register(*, actor, session):
 @transaction.atomic
 def registration_add_by_trainer(*, actor, session, user, notify=True):
     """A trainer of the session (or the hub) registers someone directly, while places remain.
-    `notify=False` for imports that must not e-mail (the e-mail is only sent for sessions still
-    to come anyway)."""
+    `notify=False` for bulk writes that must not e-mail, such as the demo (the e-mail is only
+    sent for sessions still to come anyway)."""
     session = lock(session)
     check_can_manage(actor, session)
     if session.status in FROZEN_STATUSES:
@@ -133,7 +127,7 @@ def registration_add_by_trainer(*, actor, session, user, notify=True):
         )
     _check_not_trainer(session, user)
     _check_no_active_registration(session, user, self_service=False)
-    count = _registered_count(session)
+    count = registered_count(session)
     if count >= session.capacity:
         raise DomainError(
             _("La session est complète (%(count)s places sur %(capacity)s).")
@@ -160,7 +154,7 @@ def promote_waiting(*, session, actor=None):
     transaction that holds the session lock. Returns the promoted registrations."""
     if session.status in FROZEN_STATUSES:
         return []
-    free = session.capacity - _registered_count(session)
+    free = session.capacity - registered_count(session)
     if free <= 0:
         return []
     waiting = list(

@@ -18,7 +18,7 @@ from core.permissions import is_hub_coordinator
 
 from ..models import RegistrationStatus, Session, SessionFormat, SessionStatus, Slot
 from ..permissions import can_train_bloc
-from ..selectors.sessions import is_session_trainer
+from ..selectors.sessions import can_manage_session
 
 EDITABLE_STATUSES = (SessionStatus.DRAFT, SessionStatus.PUBLISHED)
 # How far ahead a slot may be planned. Bounded so that dates stay computable: a slot in year
@@ -66,10 +66,19 @@ def full_clean_or_error(instance, **kwargs):
 
 
 def check_can_manage(actor, session):
-    if not (is_hub_coordinator(actor) or is_session_trainer(actor, session)):
+    if not can_manage_session(actor, session):
         raise DomainError(
             _("Seuls les formateurs de la session et la coordination du hub peuvent le faire."),
             "not_session_trainer",
+        )
+
+
+def ensure_session_open(session):
+    """Refuse any attendance or assessment write once the session is closed or cancelled."""
+    if session.is_frozen:
+        raise DomainError(
+            _("La session est clôturée : l'émargement et les évaluations ne peuvent plus changer."),
+            "session_frozen",
         )
 
 
