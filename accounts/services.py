@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.audit import log_action
@@ -34,17 +34,25 @@ def structure_update(*, actor, structure, **fields):
     return structure
 
 
+def _already_member():
+    return DomainError(
+        _("Vous êtes déjà rattaché·e à cette structure."), "membership_exists", field="structure"
+    )
+
+
 @transaction.atomic
 def membership_create(*, actor, user, structure, function):
     if Membership.objects.filter(user=user, structure=structure).exists():
-        raise DomainError(
-            _("Vous êtes déjà rattaché·e à cette structure."),
-            "membership_exists",
-            field="structure",
-        )
+        raise _already_member()
     membership = Membership(user=user, structure=structure, function=function)
     membership.full_clean()
-    membership.save()
+    try:
+        # The same form sent twice at once (a double click) passes the check above twice: the
+        # unique constraint decides.
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError as error:
+        raise _already_member() from error
     log_action(actor=actor, action="membership.create", target=membership)
     return membership
 
