@@ -26,7 +26,9 @@ def attendance_sheet_context(session):
                 ],
             }
         )
-    registrations = list(registered_participants(session))
+    registrations = list(
+        registered_participants(session).prefetch_related("user__memberships__structure")
+    )
     for registration in registrations:
         registration.structure_names = ", ".join(
             m.structure.name for m in registration.user.memberships.all()

@@ -1,9 +1,10 @@
 """Who may train and assess a bloc.
 
 A user may run sessions on a bloc and assess its competences when the hub accredited them for it
-(TrainerAccreditation valid today), or when they hold a valid certification of that bloc (peer
-trainer). Certifications live in a later app that depends on this one, so it registers its check
-with `register_peer_trainer_source` instead of being imported here.
+(a TrainerAccreditation valid on the day concerned: each session day, the day assessed), or when
+they hold a valid certification of that bloc (peer trainer). Certifications live in a later app
+that depends on this one, so it registers its check with `register_peer_trainer_source` instead
+of being imported here.
 
 Blocs are matched by referential and code, so an accreditation granted on version 1's bloc B2
 still covers bloc B2 of version 2.

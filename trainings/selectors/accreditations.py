@@ -1,6 +1,5 @@
 """Reads about trainer accreditations for the hub's pages."""
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
@@ -60,7 +59,3 @@ def accreditations_of(user):
         .select_related("bloc__version__referential", "granted_by")
         .order_by("bloc__code", "-valid_until")
     )
-
-
-def user_for_hub(pk):
-    return get_user_model().objects.filter(pk=pk).first()

@@ -17,6 +17,7 @@ from ..models import (
     Session,
 )
 from ..permissions import accreditations_valid_on
+from .attendance import registered_participants
 
 HISTORY_RELATED = (
     "level",
@@ -145,11 +146,7 @@ def evaluation_grid(session):
     """Participants × targeted competences, each cell with the latest assessment recorded in this
     session (the trainers') and the participant's latest self-assessment. Constant queries."""
     competences = session_competences(session)
-    registrations = list(
-        Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "pk")
-    )
+    registrations = list(registered_participants(session))
     user_ids = [r.user_id for r in registrations]
     latest = {}
     for assessment in (
@@ -275,7 +272,6 @@ def assessment_for_review(pk):
         )
         .prefetch_related(
             "criteria_met",
-            Prefetch("competence__criteria", to_attr="all_criteria"),
         )
         .filter(pk=pk)
         .first()
@@ -289,11 +285,6 @@ def published_competences():
         .select_related("bloc", "version__referential")
         .order_by("version__referential__code", "-version__number", "bloc__order", "order", "code")
     )
-
-
-def cell_history(session, participant, competence):
-    """Every assessment of the participant on the competence (all sessions), newest first."""
-    return assessment_history(participant, [competence])
 
 
 def group_competences(competences):

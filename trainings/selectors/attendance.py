@@ -1,4 +1,5 @@
-"""Reads for attendance: who may see a session's marks, the grid, attended hours, history."""
+"""Reads for attendance: the grid, attended hours, a cell's history, the signing window and
+the participant's own marks. Who may read them is checked by the views (session_for_trainer)."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -22,10 +23,10 @@ SIGN_WINDOW_BEFORE = timedelta(minutes=30)
 
 
 def registered_participants(session):
+    """The session's registered people (not the waiting list), by name."""
     return (
         Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
         .select_related("user")
-        .prefetch_related("user__memberships__structure")
         .order_by("user__last_name", "user__first_name", "pk")
     )
 
@@ -51,11 +52,7 @@ def attendance_grid(session):
     registration, cells [(slot, mark or None)], hours), and total_hours.
     """
     slots = list(Slot.objects.filter(session=session).order_by("starts_at"))
-    registrations = list(
-        Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "pk")
-    )
+    registrations = list(registered_participants(session))
     marks = {
         (mark.slot_id, mark.registration_id): mark
         for mark in Attendance.objects.filter(

@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from competences.models import Bloc, Competence, ProficiencyLevel
+from competences.models import Competence, ProficiencyLevel
 from core.permissions import is_hub_coordinator
 
 from ..models import (
@@ -17,6 +17,7 @@ from ..models import (
     SessionStatus,
     Slot,
 )
+from .accreditations import bloc_codes
 from .assessments import counting_assessments_for
 
 ACTIVE_REGISTRATION = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
@@ -206,15 +207,12 @@ def sessions_browse(
 
 def browse_filter_options():
     """Blocs (by code, over published versions) and competences offered as filters."""
-    blocs = {}
-    for bloc in Bloc.objects.filter(version__status="published").order_by("order", "code"):
-        blocs.setdefault(bloc.code, bloc)
     competences = (
         Competence.objects.filter(version__status="published")
         .select_related("bloc", "version__referential")
         .order_by("version__referential__code", "-version__number", "bloc__order", "order")
     )
-    return list(blocs.values()), list(competences)
+    return bloc_codes(), list(competences)
 
 
 def acquired_competence_ids(user):
@@ -301,8 +299,8 @@ def next_sessions_of_trainer(user, *, limit=3, now=None):
 
 
 def trainer_history(trainer):
-    """Who trained whom: the sessions a trainer ran (closed, held or published) with their
-    participants, for the hub."""
+    """Who trained whom: the sessions a trainer ran or was to run (every status but draft,
+    cancelled ones included) with their participants, for the hub."""
     registrations = Prefetch(
         "registrations",
         queryset=Registration.objects.filter(status=RegistrationStatus.REGISTERED)

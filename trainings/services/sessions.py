@@ -1,9 +1,8 @@
 """Sessions: create, edit, duplicate, publish, cancel, mark as held and close.
 
-Every rule on a session lives here: trainers allowed to train each targeted bloc on the session
-dates, slots that neither overlap nor end before they start, a place or a video link according
-to the format, a capacity that keeps every registered person. Session.starts_at/ends_at are kept
-in sync with the slots here.
+The rules a session must satisfy (trainers allowed on the session dates, slots, place, capacity,
+title) live in session_rules, shared with the registration services; these functions apply them
+in order and write. Session.starts_at/ends_at follow the slots (session_rules.sync_bounds).
 
 Slots in the past are refused, except with `allow_past=True`, which is reserved to data imports
 and the demo (recording a session that already took place); views never pass it.

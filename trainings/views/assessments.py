@@ -89,7 +89,8 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
             return _cell(request, session, registration, competence, can_assess)
         context["inline"] = True
         return render(request, "trainings/evaluation/_assessment_form.html", context)
-    context["history"] = selectors.cell_history(session, registration.user, competence)
+    # Every session's assessments of the person on the competence, not only this one's.
+    context["history"] = selectors.assessment_history(registration.user, [competence])
     return render(request, "trainings/evaluation/assessment_cell.html", context, status=status)
 
 
@@ -229,8 +230,8 @@ def assessment_review(request, pk):
         {
             "assessment": assessment,
             "form": form,
-            "history": selectors.cell_history(
-                assessment.session, assessment.participant, assessment.competence
+            "history": selectors.assessment_history(
+                assessment.participant, [assessment.competence]
             ),
         },
         status=400 if form.errors else 200,
