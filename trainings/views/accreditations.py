@@ -21,6 +21,7 @@ from ..models import TrainerAccreditation
 from ..selectors import accreditations as selectors
 from ..selectors import sessions as session_selectors
 from ..services import accreditations as services
+from .common import add_domain_error
 
 
 @hub_coordinator_required
@@ -65,7 +66,7 @@ def accreditation_grant(request):
                 note=data["note"],
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_domain_error(form, error)
         else:
             messages.success(
                 request,

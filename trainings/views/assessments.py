@@ -16,7 +16,7 @@ from ..models import Registration, RegistrationStatus, ReviewDecision
 from ..selectors import assessments as selectors
 from ..selectors.sessions import is_session_trainer, session_for_trainer
 from ..services import assessments as services
-from .attendance import is_htmx
+from .common import add_domain_error, is_htmx
 
 
 def evaluation_grid(request, pk):
@@ -66,7 +66,7 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
                 evidence=data["evidence"],
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_domain_error(form, error)
         else:
             if is_htmx(request):
                 return _cell(request, session, registration, competence, can_assess, saved=True)
@@ -145,7 +145,7 @@ def self_assessment(request):
                 session=data["session"],
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_domain_error(form, error)
         else:
             messages.success(
                 request,
@@ -209,7 +209,7 @@ def assessment_review(request, pk):
                 replacement_method=data["replacement_method"] or None,
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_domain_error(form, error)
         else:
             if data["decision"] == ReviewDecision.CONFIRMED:
                 text = _("L'évaluation de %(name)s sur %(code)s est confirmée.")

@@ -17,10 +17,7 @@ from ..qr import qr_svg
 from ..selectors import attendance as selectors
 from ..selectors.sessions import session_for_trainer
 from ..services import attendance as services
-
-
-def is_htmx(request):
-    return request.headers.get("HX-Request") == "true"
+from .common import is_htmx
 
 
 def attendance_grid(request, pk):

@@ -24,13 +24,9 @@ from ..forms.sessions import (
 from ..models import Registration, RegistrationStatus, SessionStatus
 from ..selectors import sessions as selectors
 from ..services import sessions as services
+from .common import add_domain_error
 
 PAGE_SIZE = 20
-
-
-def _add_domain_error(form, error):
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 def session_list(request):
@@ -157,7 +153,7 @@ def session_create(request):
                 **form.service_fields(),
             )
         except DomainError as error:
-            _add_domain_error(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(
                 request,
@@ -190,7 +186,7 @@ def session_edit(request, pk):
                 **fields,
             )
         except DomainError as error:
-            _add_domain_error(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("La session est enregistrée."))
             return redirect("trainings:session_manage", pk=session.pk)
@@ -228,7 +224,7 @@ def session_cancel(request, pk):
                 actor=request.user, session=session, reason=form.cleaned_data["reason"]
             )
         except DomainError as error:
-            _add_domain_error(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("La session est annulée."))
             return redirect("trainings:session_manage", pk=session.pk)
@@ -249,7 +245,7 @@ def session_duplicate(request, pk):
                 actor=request.user, session=session, weeks=form.cleaned_data["weeks"]
             )
         except DomainError as error:
-            _add_domain_error(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(
                 request, _("La copie est enregistrée en brouillon : vérifiez-la puis publiez-la.")
