@@ -149,6 +149,21 @@ def test_cancelling_a_waiting_registration_promotes_nobody(session):
     assert other.status == "waiting"
 
 
+@pytest.mark.parametrize("status", ["published", "held"])
+def test_a_place_freed_after_the_end_goes_to_nobody(status):
+    """Removing someone from a finished session promoted the first waiting person, who then
+    counted as a participant of a session they never attended."""
+    session = factories.make_session(participants=2, start=at(-3), status=status)
+    session.capacity = 2
+    session.save()
+    waiting = factories.RegistrationFactory(session=session, status="waiting")
+    removed = session.registrations.filter(status="registered").first()
+    services.registration_cancel(actor=session.trainers.get(), registration=removed)
+    waiting.refresh_from_db()
+    assert waiting.status == "waiting"
+    assert not AuditLog.objects.filter(action="registration.promote").exists()
+
+
 def test_participant_cannot_cancel_after_start_but_trainer_can():
     session = factories.make_session(
         participants=1, start=timezone.now() - datetime.timedelta(hours=1)

@@ -150,9 +150,14 @@ def registration_add_by_trainer(*, actor, session, user, notify=True):
 
 
 def promote_waiting(*, session, actor=None):
-    """Give free places to the waiting list, first come first served. Call it inside a
-    transaction that holds the session lock. Returns the promoted registrations."""
-    if session.status in FROZEN_STATUSES:
+    """Give free places to the waiting list, first come first served, while the session is not
+    over (a place freed after its end goes to nobody: the promoted person would count as a
+    participant of a session they never attended). Call it inside a transaction that holds the
+    session lock. Returns the promoted registrations."""
+    now = timezone.now()
+    if session.status in FROZEN_STATUSES or session.status == SessionStatus.HELD:
+        return []
+    if session.ends_at is not None and session.ends_at <= now:
         return []
     free = session.capacity - registered_count(session)
     if free <= 0:
@@ -162,7 +167,6 @@ def promote_waiting(*, session, actor=None):
             "status_changed_at", "pk"
         )[:free]
     )
-    now = timezone.now()
     for registration in waiting:
         registration.status = RegistrationStatus.REGISTERED
         registration.status_changed_at = now
