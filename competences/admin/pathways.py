@@ -98,6 +98,13 @@ class RequirementFormSet(forms.BaseInlineFormSet):
 class _PathwayChildInline(admin.TabularInline):
     extra = 0
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Every row's select would run its own query for the same choices: read them once.
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None:
+            field.choices = list(field.choices)
+        return field
+
     def _version_filter(self, request):
         """Limit choices to the pathway's version when it is known (edit, or ?version= on
         the add page), else to published versions."""
@@ -128,6 +135,9 @@ class PathwayBlocInline(_PathwayChildInline):
     formset = PathwayBlocFormSet
     fields = ["bloc", "order"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("pathway", "bloc")  # row labels
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "bloc":
             kwargs["queryset"] = Bloc.objects.filter(
@@ -142,6 +152,13 @@ class RequirementInline(_PathwayChildInline):
     fields = ["competence", "required_level"]
     verbose_name = gettext_lazy("niveau requis différent du seuil « acquis »")
     verbose_name_plural = gettext_lazy("niveaux requis différents du seuil « acquis »")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("pathway", "competence", "required_level")  # row labels
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "competence":

@@ -57,6 +57,10 @@ class VersionInline(admin.TabularInline):
     show_change_link = True
     can_delete = False
 
+    def get_queryset(self, request):
+        # Each row's label names the referential.
+        return super().get_queryset(request).select_related("referential")
+
     def has_add_permission(self, request, obj=None):
         return False
 
