@@ -81,3 +81,17 @@ def test_session_title_with_a_line_break_is_refused_on_the_field(
     assert response.status_code == 400
     assert "tient sur une ligne" in response.context["form"].errors["title"][0]
     assert not Session.objects.exists()
+
+
+def test_session_form_refuses_more_slots_than_offered(client_for, trainer, reference, bloc1):
+    """max_num only limited the blank rows shown: a POST with 61 rows created 61 slots."""
+    start = at(7, 8)
+    slots = [
+        (start + datetime.timedelta(hours=2 * n), start + datetime.timedelta(hours=2 * n + 1))
+        for n in range(61)
+    ]
+    data = _form_data(reference, bloc1, slots)
+    response = client_for(trainer).post(reverse("trainings:session_create"), data)
+    assert response.status_code == 400
+    assert response.context["formset"].non_form_errors()
+    assert not Session.objects.exists()

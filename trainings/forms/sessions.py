@@ -20,6 +20,7 @@ from ..services.session_rules import MAX_CAPACITY
 from .fields import IdsChoiceField
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+MAX_SLOTS = 60
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -207,7 +208,9 @@ def slot_formset(data=None, *, session=None, extra=None):
         SlotForm,
         extra=extra if extra is not None else (2 if session is None else 1),
         can_delete=True,
-        max_num=60,
+        max_num=MAX_SLOTS,
+        # Without it max_num only limits the blank rows shown: a POST could create any number.
+        validate_max=True,
     )
     return formset_class(data, initial=initial, prefix="slots")
 
