@@ -147,6 +147,11 @@ def run_service(request, func, **kwargs):
     except DomainError as error:
         messages.error(request, error.message)
         raise AdminServiceRefused from error
+    except ValidationError as error:
+        # The service's full_clean() found what the admin's form did not check.
+        for message in error.messages:
+            messages.error(request, message)
+        raise AdminServiceRefused from error
 
 
 class ServiceAdminMixin:

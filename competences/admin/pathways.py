@@ -177,6 +177,17 @@ class PathwayForm(forms.ModelForm):
         model = Pathway
         fields = PATHWAY_FIELDS
 
+    def clean(self):
+        cleaned = super().clean()
+        # On a change the version is read-only, so Django leaves the (version, code) constraint
+        # unchecked: a taken code would only fail in the service.
+        code = cleaned.get("code")
+        if self.instance.pk and code:
+            taken = Pathway.objects.filter(version_id=self.instance.version_id, code=code)
+            if taken.exclude(pk=self.instance.pk).exists():
+                self.add_error("code", _("Un autre parcours de cette version porte déjà ce code."))
+        return cleaned
+
 
 @admin.register(Pathway)
 class PathwayAdmin(ServiceAdminMixin, HubAccessMixin, admin.ModelAdmin):

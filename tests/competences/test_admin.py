@@ -374,3 +374,39 @@ def test_a_bulk_deletion_refused_midway_deletes_nothing(client_for, hub, monkeyp
     assert response.status_code == 200
     assert "ne peut plus être modifiée" in response.content.decode()
     assert ReferentialVersion.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
+
+
+def test_renaming_a_pathway_to_a_taken_code_is_a_form_error(client_for, hub, published):
+    """The version being read-only on a change, Django skipped the (version, code) constraint
+    and the service's full_clean() raised a 500."""
+    pathway = factories.make_pathway(published, code="socle")
+    factories.make_pathway(published, code="aidant")
+    client = client_for(hub)
+    url = _change("pathway", pathway.pk)
+    data = form_data(client.get(url))
+    data["code"] = "aidant"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Un autre parcours de cette version porte déjà ce code." in response.content.decode()
+    pathway.refresh_from_db()
+    assert pathway.code == "socle"
+
+
+def test_a_validation_error_from_a_service_is_a_message_not_a_500(
+    client_for, hub, draft, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    def refuse(**kwargs):
+        raise ValidationError({"notes": ["Refusé par le service."]})
+
+    monkeypatch.setattr(services, "version_update", refuse)
+    client = client_for(hub)
+    url = _change("referentialversion", draft.pk)
+    data = form_data(client.get(url))
+    data["notes"] = "Nouvelle note"
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "Refusé par le service." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.notes == ""
