@@ -253,12 +253,21 @@ class PathwayAdmin(ServiceAdminMixin, HubAccessMixin, admin.ModelAdmin):
             blocs=[data["bloc"] for data in kept],
         )
         requirement_formset = next(f for f in formsets if f.model is PathwayRequirement)
-        for requirement in requirement_formset.deleted_objects:
+        changed = [
+            form_
+            for form_ in requirement_formset.forms
+            if getattr(form_, "cleaned_data", None)
+            and not form_.cleaned_data.get("DELETE")
+            and form_.has_changed()
+        ]
+        # A row whose competence changed names another requirement: its old one goes.
+        moved = PathwayRequirement.objects.filter(
+            pk__in=[form_.instance.pk for form_ in changed if "competence" in form_.changed_data]
+        ).select_related("pathway", "competence")
+        for requirement in [*requirement_formset.deleted_objects, *moved]:
             run_service(request, services.pathway_requirement_delete, requirement=requirement)
-        for form_ in requirement_formset.forms:
-            data = getattr(form_, "cleaned_data", None)
-            if not data or data.get("DELETE") or not form_.has_changed():
-                continue
+        for form_ in changed:
+            data = form_.cleaned_data
             run_service(
                 request,
                 services.pathway_requirement_set,

@@ -410,3 +410,17 @@ def test_a_validation_error_from_a_service_is_a_message_not_a_500(
     assert "Refusé par le service." in response.content.decode()
     draft.refresh_from_db()
     assert draft.notes == ""
+
+
+def test_changing_a_requirements_competence_moves_the_requirement(client_for, hub, published):
+    """The old competence kept its requirement: the row was added to, not changed."""
+    pathway = factories.make_pathway(published, code="socle", requirements={"B1.C1": 4})
+    client = client_for(hub)
+    url = _change("pathway", pathway.pk)
+    data = form_data(client.get(url))
+    data["requirements-0-competence"] = str(published.competences.get(code="B1.C2").pk)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(pathway.requirements.values_list("competence__code", "required_level__rank")) == [
+        ("B1.C2", 4)
+    ]
