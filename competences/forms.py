@@ -6,6 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from .importing import FORMATS, MAX_BYTES, format_from_filename
 
 
+def validate_upload_size(upload):
+    """Refuse an upload past the import's limit before it is read (the hub's page and the
+    admin's import)."""
+    if upload.size > MAX_BYTES:
+        raise forms.ValidationError(
+            _("Le fichier pèse %(size)s ; la limite est de %(max)s.")
+            % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_BYTES)}
+        )
+    return upload
+
+
 class ReferentialImportForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier"),
@@ -35,13 +46,7 @@ class ReferentialImportForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                _("Le fichier pèse %(size)s ; la limite est de %(max)s.")
-                % {"size": filesizeformat(upload.size), "max": filesizeformat(MAX_BYTES)}
-            )
-        return upload
+        return validate_upload_size(self.cleaned_data["file"])
 
     def clean(self):
         cleaned = super().clean()

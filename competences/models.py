@@ -1,8 +1,9 @@
 """The competency reference: referentials, frozen versions, blocs → competences → criteria,
 the proficiency scale, and the certifying pathways built on a published version.
 
-Invariants that need other rows (a published version is frozen, one acquired level per scale) are
-enforced by competences.services; what one row can say is enforced here as DB constraints.
+Invariants that need other rows (a published version is frozen, a code is unique in its version
+whatever the kind of item) are enforced by competences.services; what the database can check
+(one "acquired" level per scale, codes unique per kind and version...) is enforced here.
 """
 
 from django.core.validators import MinValueValidator

@@ -43,6 +43,16 @@ def default_export_version(referential):
     )
 
 
+def versions_of(code, *, include_drafts):
+    """The versions of referential `code`, newest first (drafts only when asked)."""
+    versions = (
+        ReferentialVersion.objects.select_related("referential")
+        .filter(referential__code=code)
+        .order_by("-number")
+    )
+    return versions if include_drafts else versions.exclude(status=VersionStatus.DRAFT)
+
+
 def version_by_number(code, number):
     return (
         ReferentialVersion.objects.select_related("referential")
@@ -79,10 +89,6 @@ def version_with_content(version):
 def acquired_level(version):
     """The scale's level that counts as "acquired" (uses the prefetched scale when there is)."""
     return next((level for level in version.levels.all() if level.counts_as_acquired), None)
-
-
-def scale(version):
-    return list(version.levels.all())
 
 
 def required_level(pathway, competence):

@@ -13,7 +13,7 @@ from .exporting import export_reference
 from .forms import CompareForm, PublishForm, ReferentialImportForm
 from .importing import COLUMNS as IMPORT_COLUMNS
 from .importing import FORMATS, MAX_ROWS, OPTIONAL_COLUMNS, ImportRefused, import_reference_file
-from .models import ReferentialVersion, VersionStatus
+from .models import VersionStatus
 
 
 def home_panel(request):
@@ -58,13 +58,9 @@ def version_detail(request, code, number):
         content, hits = selectors.search_content(version, query)
     else:
         content, hits = selectors.full_content(version), None
-    siblings = [
-        v
-        for v in ReferentialVersion.objects.filter(referential_id=version.referential_id)
-        .only("number", "status")
-        .order_by("-number")
-        if v.status != VersionStatus.DRAFT or is_hub_coordinator(request.user)
-    ]
+    siblings = selectors.versions_of(
+        version.referential.code, include_drafts=is_hub_coordinator(request.user)
+    )
     previous = next((v for v in siblings if v.number < version.number), None)
     return render(
         request,
@@ -112,14 +108,7 @@ def pathway_detail(request, code, number, pathway_code):
 
 
 def compare(request, code):
-    hub = is_hub_coordinator(request.user)
-    versions = [
-        v
-        for v in ReferentialVersion.objects.filter(referential__code=code)
-        .select_related("referential")
-        .order_by("-number")
-        if hub or v.status != VersionStatus.DRAFT
-    ]
+    versions = list(selectors.versions_of(code, include_drafts=is_hub_coordinator(request.user)))
     if not versions:
         raise Http404
     by_number = {v.number: v for v in versions}
@@ -147,7 +136,6 @@ def manage(request):
         "competences/manage.html",
         {
             "referentials": selectors.referentials_overview(),
-            "publish_form": PublishForm(),
             "formats": FORMATS,
         },
     )

@@ -23,17 +23,7 @@ from ..models import (
 )
 from ._base import HubAccessMixin, ServiceAdminMixin, adopt, run_service
 
-PATHWAY_FIELDS = [
-    "version",
-    "code",
-    "title",
-    "description",
-    "audience",
-    "min_attended_hours",
-    "validity_months",
-    "peer_assessment_needs_confirmation",
-    "is_active",
-]
+PATHWAY_FIELDS = ["version", *services.pathways.PATHWAY_FIELDS]
 
 
 def _pathway_version_id(formset):

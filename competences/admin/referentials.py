@@ -16,7 +16,8 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from core.permissions import is_hub_coordinator
 
 from .. import services
-from ..importing import MAX_BYTES, ImportRefused
+from ..forms import validate_upload_size
+from ..importing import ImportRefused
 from ..models import Referential, ReferentialVersion
 from ..resources import ReferentialCSV, ReferentialJSON, ReferentialRowResource, ReferentialXLSX
 from ._base import HubAccessMixin, ServiceAdminMixin, adopt, run_service
@@ -36,12 +37,7 @@ class ReferentialImportForm(ImportForm):
     )
 
     def clean_import_file(self):
-        upload = self.cleaned_data["import_file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                _("Le fichier dépasse %(mb)s Mo.") % {"mb": MAX_BYTES // (1024 * 1024)}
-            )
-        return upload
+        return validate_upload_size(self.cleaned_data["import_file"])
 
 
 class ReferentialConfirmImportForm(ConfirmImportForm):

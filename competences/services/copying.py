@@ -118,7 +118,7 @@ def bulk_content(version, blocs):
 
 
 def content_as_dicts(version):
-    """A version's blocs → competences → criteria as plain dicts (the shape `_bulk_content`,
+    """A version's blocs → competences → criteria as plain dicts (the shape `bulk_content`,
     the import and the export share)."""
     from ..selectors import version_with_content
 
