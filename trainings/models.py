@@ -393,10 +393,12 @@ class Assessment(models.Model):
             models.CheckConstraint(
                 condition=Q(method__in=AssessmentMethod.values), name="assessment_method_valid"
             ),
+            # A self-assessment is the participant's own and says so; any other assessment is
+            # someone else's, since it may count toward validation.
             models.CheckConstraint(
                 condition=(
                     (Q(assessor_role="self") & Q(method="self") & Q(assessor=F("participant")))
-                    | (~Q(assessor_role="self") & ~Q(method="self"))
+                    | (~Q(assessor_role="self") & ~Q(method="self") & ~Q(assessor=F("participant")))
                 ),
                 name="assessment_self_consistent",
             ),

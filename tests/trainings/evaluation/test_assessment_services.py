@@ -409,3 +409,20 @@ def test_accreditation_is_checked_on_the_day_assessed(db):
     assert error.value.code == "not_allowed_for_bloc"
     assert error.value.field == "assessed_on"
     assert Assessment.objects.count() == 1
+
+
+def test_database_refuses_a_trainer_assessment_of_oneself(session_now, participant, competence):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.create(
+            participant=participant,
+            competence=competence,
+            level=level_of(session_now.version, 4),
+            method="observation",
+            assessor=participant,
+            assessor_role=AssessorRole.ACCREDITED,
+            session=session_now,
+            assessed_on=timezone.localdate(),
+        )
+    assert not Assessment.objects.exists()
