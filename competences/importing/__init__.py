@@ -1,9 +1,9 @@
 """Importing a reference file (CSV, XLSX, JSON) as a new draft version.
 
-reading.py turns bytes into a table (refusing a file that is too big, undecodable, malformed or
-holding formulas), validation.py checks every row, and competences.resources (django-import-export)
-writes the draft through competences.services. Whatever refuses the file, nothing is written and
-ImportRefused lists every issue with its line.
+reading.py (xlsx.py for workbooks) turns bytes into a table.Table, refusing a file that is too
+big, undecodable, malformed or holding formulas; validation.py checks every row, and
+competences.resources (django-import-export) writes the draft through competences.services.
+Whatever refuses the file, nothing is written and ImportRefused lists every issue with its line.
 """
 
 from .issues import (

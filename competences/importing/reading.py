@@ -6,45 +6,20 @@ as ImportRefused; row-by-row checks happen in validation.py.
 
 import codecs
 import csv
-import datetime
 import io
 import json
 import re
-import zipfile
-from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from ..text import CONTROL_CHARACTERS
-from .issues import (
-    LINE,
-    MAX_BYTES,
-    MAX_ROWS,
-    ORDER_COLUMNS,
-    RECORD,
-    ImportIssue,
-    ImportRefused,
-    refuse,
-)
+from .issues import MAX_BYTES, MAX_ROWS, ORDER_COLUMNS, RECORD, ImportIssue, ImportRefused, refuse
+from .table import MAX_COLUMNS, Table, cell_text, is_blank, normalize_header, refuse_rows
+from .xlsx import read_xlsx
+
+__all__ = ["FORMATS", "MAX_COLUMNS", "Table", "format_from_filename", "read_limited", "read_table"]
 
 FORMATS = ("csv", "xlsx", "json")
-MAX_UNZIP_RATIO = 10  # an XLSX of a full-size reference unzips to a few times its size
-# A reference has 12 columns. openpyxl pads every row (empty ones included) to the width the sheet
-# declares, up to 16 384 columns, and a JSON file may hold thousands of distinct keys: reading
-# no more than this keeps a small hostile file from costing minutes of CPU.
-MAX_COLUMNS = 50
-
-
-@dataclass
-class Table:
-    headers: list
-    rows: list = field(default_factory=list)  # [(line number, [cell values as str])]
-    unit: str = LINE
-    encoding: str = ""
-    header_line: int | None = 1  # None for JSON, which has no header line
-    # CSV and XLSX cells may carry the export's anti-formula apostrophe; JSON never does.
-    protected: bool = False
 
 
 def format_from_filename(name):
@@ -67,16 +42,6 @@ def _refuse_size():
     refuse(
         _("Le fichier dépasse %(mb)s Mo : il est refusé. Un référentiel tient en bien moins.")
         % {"mb": MAX_BYTES // (1024 * 1024)}
-    )
-
-
-def _refuse_rows():
-    refuse(
-        _(
-            "Le fichier dépasse %(max)s lignes de données : il est refusé. Vérifiez qu'il "
-            "s'agit bien d'un référentiel (une ligne par critère)."
-        )
-        % {"max": f"{MAX_ROWS:_}".replace("_", "\u202f")}
     )
 
 
@@ -128,14 +93,6 @@ def decode_text(data, *, allow_windows_1252=True):
     return text, encoding
 
 
-def normalize_header(value):
-    return str(value if value is not None else "").strip().lower()
-
-
-def _blank(values):
-    return all(not str(value).strip() for value in values)
-
-
 def _header(cells, line):
     """Column names, without the empty cells a spreadsheet leaves at the end of the line."""
     headers = [normalize_header(cell) for cell in cells]
@@ -181,110 +138,16 @@ def read_csv(data):
                 table.headers = _header(cells, line)
                 table.header_line = line
                 continue
-            if not cells or _blank(cells):
+            if not cells or is_blank(cells):
                 continue
             if len(table.rows) >= MAX_ROWS:
-                _refuse_rows()
+                refuse_rows()
             table.rows.append((line, cells))
     except csv.Error as error:
         refuse(_csv_error_message(error), line=previous_end + 1)
     if not table.headers:
         refuse(_("Le fichier est vide."))
     return table
-
-
-def _xlsx_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def read_xlsx(data):
-    try:
-        # A small XLSX can unzip to gigabytes of XML: check before openpyxl expands it.
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        refuse(_unreadable_xlsx())
-    if unzipped > MAX_BYTES * MAX_UNZIP_RATIO:
-        refuse(
-            _("Le classeur décompressé dépasse %(mb)s Mo : il est refusé.")
-            % {"mb": MAX_BYTES * MAX_UNZIP_RATIO // (1024 * 1024)}
-        )
-    try:
-        table, formulas = _read_first_sheet(data)
-    except ImportRefused:
-        raise
-    except Exception:
-        # openpyxl parses lazily and lets through whatever a damaged part raises (XML syntax
-        # errors from lxml or ElementTree, IndexError, KeyError, zlib and CRC errors...): any of
-        # them means that the workbook cannot be read.
-        refuse(_unreadable_xlsx())
-    if formulas:
-        shown = ", ".join(formulas[:30])
-        more = len(formulas) - 30
-        message = ngettext(
-            "Le classeur contient une formule (cellule %(cells)s) : remplacez-la par sa valeur "
-            "(copier puis « coller les valeurs ») et recommencez.",
-            "Le classeur contient des formules (cellules %(cells)s) : remplacez-les par leurs "
-            "valeurs (copier puis « coller les valeurs ») et recommencez.",
-            len(formulas),
-        ) % {"cells": shown + (f" … (+{more})" if more > 0 else "")}
-        refuse(message)
-    if not table.headers:
-        refuse(_("Le classeur est vide."))
-    return table
-
-
-def _unreadable_xlsx():
-    return _("Le fichier n'est pas un classeur XLSX lisible.")
-
-
-def _read_first_sheet(data):
-    import openpyxl
-
-    # Not data_only: cells holding formulas must be seen as formulas, to refuse them.
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        sheet = workbook.worksheets[0]
-        table = Table(headers=[], protected=True)
-        formulas = []
-        seen = 0
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS + 1):
-            seen += 1
-            if seen > MAX_ROWS * 4:  # thousands of formatted but empty rows: same refusal
-                _refuse_rows()
-            if len(row) > MAX_COLUMNS and _xlsx_value(getattr(row[-1], "value", None)):
-                refuse(
-                    _("Le classeur a des cellules au-delà de la colonne %(n)s : il est refusé.")
-                    % {"n": MAX_COLUMNS},
-                    line=seen,
-                )
-            row = row[:MAX_COLUMNS]
-            formulas.extend(cell.coordinate for cell in row if cell.data_type == "f")
-            values = [_xlsx_value(getattr(cell, "value", None)) for cell in row]
-            line = next((cell.row for cell in row if hasattr(cell, "row")), seen)
-            if not table.headers:
-                if _blank(values):
-                    refuse(_("La première ligne doit contenir les noms des colonnes."), line=1)
-                table.headers = [normalize_header(value) for value in values]
-                while table.headers and not table.headers[-1]:
-                    table.headers.pop()
-                continue
-            if _blank(values):
-                continue
-            if len(table.rows) >= MAX_ROWS:
-                _refuse_rows()
-            table.rows.append((line, values))
-    finally:
-        workbook.close()
-    return table, formulas
 
 
 def _json_value_problem(header, value):
@@ -321,7 +184,7 @@ def read_json(data):
     if not isinstance(records, list):
         refuse(_("Le JSON doit être une liste d'objets, un par critère."))
     if len(records) > MAX_ROWS:
-        _refuse_rows()
+        refuse_rows()
     headers = {}  # an ordered set
     issues = []
     for record in records:
@@ -347,8 +210,8 @@ def read_json(data):
             if problem:
                 issues.append(ImportIssue(position, problem, RECORD))
                 value = ""
-            values.append(_xlsx_value(value))
-        if not _blank(values):
+            values.append(cell_text(value))
+        if not is_blank(values):
             table.rows.append((position, values))
     if issues:
         raise ImportRefused(issues)

@@ -9,7 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from competences.importing import COLUMNS, ImportRefused, import_reference, reading
+from competences.importing import COLUMNS, ImportRefused, import_reference, reading, xlsx
 
 from .conftest import counts, make_csv, row
 
@@ -102,14 +102,14 @@ def _sheet_declaring_every_column(last_row):
 def test_a_sheet_declaring_16384_columns_is_read_in_bounded_time(hub, monkeypatch):
     """openpyxl pads each row to the declared width: 4 000 rows would cost 65 million cells."""
     cells = 0
-    real = reading._xlsx_value
+    real = xlsx.cell_text
 
     def counting(value):
         nonlocal cells
         cells += 1
         return real(value)
 
-    monkeypatch.setattr(reading, "_xlsx_value", counting)
+    monkeypatch.setattr(xlsx, "cell_text", counting)
     issues = _refused(hub, _sheet_declaring_every_column(4000), "xlsx")
     assert issues == ["Ligne 4000 : l'intitulé du bloc est vide."]
     assert cells < 4000 * 60
