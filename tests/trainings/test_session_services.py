@@ -194,6 +194,39 @@ def test_update_keeps_slot_rows_and_syncs_bounds(trainer):
     assert updated.ends_at == at(5, 12)
 
 
+def test_a_slot_with_attendance_marks_is_neither_deleted_nor_moved(trainer):
+    """Deleting a marked slot was refused, moving it was not: its marks then vouched for
+    attendance at hours nobody attended."""
+    session = factories.make_session(trainer=trainer, slots=2, participants=1)
+    first, second = session.slots.order_by("starts_at")
+    mark = factories.AttendanceFactory(
+        slot=first, registration=session.registrations.get(), status="excused"
+    )
+    unchanged = {"id": first.pk, "starts_at": first.starts_at, "ends_at": first.ends_at}
+    keep_second = {"id": second.pk, "starts_at": second.starts_at, "ends_at": second.ends_at}
+    moved = {**unchanged, "starts_at": at(9, 9), "ends_at": at(9, 12)}
+    for slots, verb in (([keep_second], "supprimé"), ([moved, keep_second], "déplacé")):
+        error = _refused(
+            "slot_has_attendance",
+            session_services.session_update,
+            actor=trainer,
+            session=session,
+            slots=slots,
+        )
+        assert verb in error.message
+    first.refresh_from_db()
+    assert (first.starts_at, first.ends_at) == (unchanged["starts_at"], unchanged["ends_at"])
+    assert first.attendances.get() == mark
+    # The unmarked slot still moves freely.
+    session_services.session_update(
+        actor=trainer,
+        session=session,
+        slots=[unchanged, {**keep_second, "starts_at": at(9, 9), "ends_at": at(9, 12)}],
+    )
+    second.refresh_from_db()
+    assert second.starts_at == at(9, 9)
+
+
 def test_update_refused_once_closed_or_cancelled(trainer):
     session = factories.make_session(trainer=trainer, status="closed")
     _refused(

@@ -294,18 +294,33 @@ def check_actor_is_trainer(actor, trainers):
 
 
 def apply_slots(session, slots):
-    """Update kept slots in place (their attendance stays attached), create new ones, delete the
-    removed ones — refused for a slot that already has attendance marks."""
+    """Update kept slots in place, create new ones, delete the removed ones. A slot that already
+    has attendance marks can be neither deleted nor moved: its marks (and the hours they prove)
+    are kept as they were recorded."""
     existing = {slot.pk: slot for slot in session.slots.all()}
-    kept = {slot.id for slot in slots if slot.id is not None}
+    wanted = {slot.id: slot for slot in slots if slot.id is not None}
+    marked = set(
+        session.slots.filter(attendances__isnull=False).values_list("pk", flat=True).distinct()
+    )
     for slot_id, slot in existing.items():
-        if slot_id not in kept and slot.attendances.exists():
+        if slot_id not in marked:
+            continue
+        if slot_id not in wanted:
             raise DomainError(
                 _("Le créneau du %(start)s a déjà des émargements : il ne peut pas être supprimé.")
                 % {"start": when(slot.starts_at)},
                 "slot_has_attendance",
                 field="slots",
             )
+        moved = wanted[slot_id]
+        if (moved.starts_at, moved.ends_at) != (slot.starts_at, slot.ends_at):
+            raise DomainError(
+                _("Le créneau du %(start)s a déjà des émargements : il ne peut pas être déplacé.")
+                % {"start": when(slot.starts_at)},
+                "slot_has_attendance",
+                field="slots",
+            )
+    kept = set(wanted)
     for slot_id, slot in existing.items():
         if slot_id not in kept:
             slot.delete()
