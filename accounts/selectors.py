@@ -1,3 +1,5 @@
+import re
+
 from django.db.models import Count, Q
 
 from .models import Commune, Departement, Membership, Structure
@@ -32,14 +34,24 @@ def structure_members(structure):
     )
 
 
+# The start of a postal code or of an INSEE code (Corsica's are 2A… and 2B…).
+CODE_START = re.compile(r"\d(?:\d|[ABab](?=\d*$))?\d{0,3}")
+
+
 def communes_search(query, *, limit=15):
     """Communes matching a name prefix, a postal code or an INSEE code."""
     query = (query or "").strip()
     if len(query) < 2 or "\x00" in query:  # PostgreSQL refuses NUL bytes in a query
         return Commune.objects.none()
     qs = Commune.objects.select_related("departement__region")
-    if query.isdigit():
-        qs = qs.filter(Q(postal_codes__contains=query) | Q(insee_code__startswith=query))
+    if CODE_START.fullmatch(query):
+        code = query.upper()
+        # The start of one of the commune's postal codes (space-separated), or of its INSEE code.
+        qs = qs.filter(
+            Q(postal_codes__startswith=code)
+            | Q(postal_codes__contains=" " + code)
+            | Q(insee_code__startswith=code)
+        )
     else:
         qs = qs.filter(name__istartswith=query)
     return qs.order_by("name", "insee_code")[:limit]

@@ -226,3 +226,27 @@ def test_the_admin_refuses_a_postal_code_of_another_commune(client_for, hub_user
     assert response.status_code == 200
     assert "n&#x27;est pas celui de Lille" in response.content.decode()
     assert not Structure.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query, expected, unexpected",
+    [
+        # The start of a postal code, not any place in it: "7500" found 17500, 27500… first.
+        ("7500", b'data-commune-insee="75101"', b'data-commune-postal="17500"'),
+        ("5900", b'data-commune-postal="59000"', b'data-commune-postal="25900"'),
+        # A commune's second postal code is found too (Amiens: 80080 80090 80000).
+        ("80090", b'data-commune-insee="80021"', None),
+        # Corsica's INSEE codes hold a letter: they were searched as names.
+        ("2A004", b'data-commune-insee="2A004"', None),
+        ("2b0", b'data-commune-departement="2B"', None),
+    ],
+    ids=["paris", "lille", "second-postal-code", "ajaccio", "haute-corse"],
+)
+def test_commune_picker_searches_codes_by_their_start(client_for, query, expected, unexpected):
+    response = client_for(factories.UserFactory()).get(
+        reverse("accounts:commune_search"), {"commune_search": query}
+    )
+    assert expected in response.content
+    if unexpected:
+        assert unexpected not in response.content
