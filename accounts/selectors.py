@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django.db.models import Count, Q
 
@@ -53,8 +54,56 @@ def communes_search(query, *, limit=15):
             | Q(insee_code__startswith=code)
         )
     else:
-        qs = qs.filter(name__istartswith=query)
+        qs = qs.filter(name__iregex=name_start_pattern(query))
     return qs.order_by("name", "insee_code")[:limit]
+
+
+# Letters people type without their accent. Both cases are listed: a database whose collation is
+# "C" only folds the case of ASCII letters.
+_ACCENTED = {
+    "a": "aàâäAÀÂÄ",
+    "c": "cçCÇ",
+    "e": "eéèêëEÉÈÊË",
+    "i": "iîïIÎÏ",
+    "o": "oôöOÔÖ",
+    "u": "uùûüUÙÛÜ",
+    "y": "yÿYŸ",
+}
+_SEPARATORS = re.compile(r"[\s\-'’]+")
+
+
+def _fold(text):
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def name_start_pattern(query):
+    """A regular expression matching the names that start with `query` typed the easy way:
+    without accents, with spaces for hyphens and apostrophes, "st"/"ste" for Saint/Sainte
+    (« st etienne » finds Saint-Étienne, « l ile d yeu » L'Île-d'Yeu, « coeuvres » Cœuvres)."""
+    words = [word for word in _SEPARATORS.split(_fold(query)) if word]
+    parts = []
+    for position, word in enumerate(words):
+        last = position == len(words) - 1
+        if not last and word in ("st", "ste"):
+            parts.append("saint" if word == "st" else "sainte")
+            continue
+        pattern = ""
+        index = 0
+        while index < len(word):
+            if word.startswith("oe", index):
+                pattern += "(?:o[eE]|œ|Œ)"
+                index += 2
+                continue
+            if word.startswith("ae", index):
+                pattern += "(?:a[eE]|æ|Æ)"
+                index += 2
+                continue
+            char = word[index]
+            pattern += f"[{_ACCENTED[char]}]" if char in _ACCENTED else re.escape(char)
+            index += 1
+        parts.append(pattern)
+    return "^" + "[-\\s'’]+".join(parts)
 
 
 def departements_choices():

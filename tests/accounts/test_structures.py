@@ -250,3 +250,33 @@ def test_commune_picker_searches_codes_by_their_start(client_for, query, expecte
     assert expected in response.content
     if unexpected:
         assert unexpected not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query, insee",
+    [
+        ("evry", "89162"),  # Évry
+        ("epinal", "88160"),  # Épinal
+        ("st etienne", "42218"),  # Saint-Étienne
+        ("saint etien", "42218"),
+        ("l ile d yeu", "85113"),  # L'Île-d'Yeu
+        ("coeuvres", "02201"),  # Cœuvres-et-Valsery
+        ("ÉVRY", "89162"),
+    ],
+)
+def test_commune_picker_finds_names_typed_without_accents_or_hyphens(client_for, query, insee):
+    """Only the exact spelling was found: « Evry » or « st etienne » listed nothing."""
+    response = client_for(factories.UserFactory()).get(
+        reverse("accounts:commune_search"), {"commune_search": query}
+    )
+    assert f'data-commune-insee="{insee}"'.encode() in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["((", "a.b", "[x", "\\d+", "st", "*?"])
+def test_commune_picker_reads_regex_characters_literally(client_for, query):
+    response = client_for(factories.UserFactory()).get(
+        reverse("accounts:commune_search"), {"commune_search": query}
+    )
+    assert response.status_code == 200
