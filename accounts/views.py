@@ -18,24 +18,27 @@ def home_panel(request):
     return {"template": "accounts/_home_panel.html", "context": {"memberships": memberships}}
 
 
+def _profile_form(user, data=None):
+    return ProfileForm(data, initial={"first_name": user.first_name, "last_name": user.last_name})
+
+
+def _profile_page(request, *, form, membership_form, status=200):
+    context = {
+        "form": form,
+        "memberships": selectors.memberships_for_user(request.user),
+        "membership_form": membership_form,
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
 def profile(request):
     user = request.user
-    form = ProfileForm(
-        request.POST or None, initial={"first_name": user.first_name, "last_name": user.last_name}
-    )
+    form = _profile_form(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(actor=user, user=user, **form.cleaned_data)
         messages.success(request, _("Votre profil est enregistré."))
         return redirect("accounts:profile")
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "form": form,
-            "memberships": selectors.memberships_for_user(user),
-            "membership_form": MembershipForm(),
-        },
-    )
+    return _profile_page(request, form=form, membership_form=MembershipForm())
 
 
 @require_POST
@@ -54,18 +57,8 @@ def membership_add(request):
         else:
             messages.success(request, _("Vous êtes rattaché·e à cette structure."))
             return redirect("accounts:profile")
-    user = request.user
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "form": ProfileForm(
-                initial={"first_name": user.first_name, "last_name": user.last_name}
-            ),
-            "memberships": selectors.memberships_for_user(user),
-            "membership_form": form,
-        },
-        status=400,
+    return _profile_page(
+        request, form=_profile_form(request.user), membership_form=form, status=400
     )
 
 

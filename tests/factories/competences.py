@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from competences import services
 from competences.models import (
     Bloc,
     Competence,
@@ -29,12 +30,8 @@ __all__ = [
     "make_reference",
 ]
 
-DEFAULT_SCALE = [
-    (1, "Découverte", False),
-    (2, "En cours d'acquisition", False),
-    (3, "Acquis", True),
-    (4, "Maîtrisé", False),
-]
+# The services' default scale, without the descriptions: (rank, label, counts as acquired).
+DEFAULT_SCALE = [(rank, label, acquired) for rank, label, _text, acquired in services.DEFAULT_SCALE]
 
 
 class ReferentialFactory(factory.django.DjangoModelFactory):
