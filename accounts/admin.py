@@ -34,6 +34,19 @@ class UserAdmin(BaseUserAdmin):
     )
     inlines = [MembershipInline]
 
+    def save_related(self, request, form, formsets, change):
+        # The groups field is how a superuser names a hub coordinator: the role also gives (or
+        # takes back) the admin access and is audited, as the service does it.
+        group = services.hub_coordinator_group()
+        before = {getattr(g, "pk", g) for g in form.initial.get("groups", [])}
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        is_coordinator = user.groups.filter(pk=group.pk).exists()
+        if is_coordinator != (group.pk in before):
+            services.user_set_hub_coordinator(
+                actor=request.user, user=user, is_coordinator=is_coordinator
+            )
+
 
 @admin.register(Structure)
 class StructureAdmin(admin.ModelAdmin):
