@@ -82,7 +82,10 @@ class _Builder:
             new = values.get(column, "")
             if key == "order":
                 new = _parse_order(new) if new else None
-                differs = new is not None and item["order_given"] not in (None, new)
+                if new is not None and item["order_given"] is None:
+                    item["order_given"] = new  # like a text, an order may come on a later row
+                    continue
+                differs = new is not None and item["order_given"] != new
             elif not new and not required:
                 continue
             elif new and not item[key]:

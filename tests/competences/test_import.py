@@ -369,3 +369,19 @@ def test_an_xlsx_that_unzips_to_a_huge_size_is_refused(hub):
         archive.writestr("xl/worksheets/sheet1.xml", b" " * (MAX_BYTES * 11))
     issues = _refused(hub, out.getvalue(), "xlsx")
     assert issues == ["Le classeur décompressé dépasse 50 Mo : il est refusé."]
+
+
+def test_an_order_given_on_a_later_row_of_its_bloc_is_kept(hub):
+    """Like a description, an order may be left empty on the first row of a bloc or competence;
+    given on a later row it was ignored (the file position was used)."""
+    header = [*COLUMNS, "bloc_order", "competence_order"]
+    rows = [
+        row() + ["", ""],
+        row(criterion="B1.C1.2") + ["7", "3"],
+        row(bloc="B2", competence="B2.C1", criterion="B2.C1.1") + ["2", ""],
+    ]
+    version = _import(hub, make_csv(rows, header=header))
+    assert dict(version.blocs.values_list("code", "order")) == {"B1": 7, "B2": 2}
+    assert version.competences.get(code="B1.C1").order == 3
+    issues = _refused(hub, make_csv([*rows, row(criterion="B1.C1.3") + ["8", ""]], header=header))
+    assert issues == ["Ligne 5 : la valeur de « ordre du bloc » pour B1 diffère (voir ligne 2)."]
