@@ -262,16 +262,24 @@ def validate_table(table):
         return [], issues
     builder = _Builder(table.unit)
     width = len(table.headers)
+    unnamed = [index for index, header in enumerate(table.headers) if not header]
     for line, cells in table.rows:
         cells = list(cells)
-        extra = cells[width:]
-        if any(str(cell).strip() for cell in extra):
+        filled = [index for index, cell in enumerate(cells) if str(cell).strip()]
+        if filled and filled[-1] >= width:
+            # Counted up to the last filled cell: spreadsheets pad rows with empty ones.
             builder.issue(
                 line,
                 _("la ligne a %(n)s cellules alors que l'en-tête a %(width)s colonnes.")
-                % {"n": len(cells), "width": width},
+                % {"n": filled[-1] + 1, "width": width},
             )
             continue
+        for index in unnamed:
+            if index in filled:
+                builder.issue(
+                    line,
+                    _("la colonne %(n)s, sans nom dans l'en-tête, est remplie.") % {"n": index + 1},
+                )
         cells = cells[:width] + [""] * (width - len(cells))
         values = {
             header: _clean(cell, table.protected)

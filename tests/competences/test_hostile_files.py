@@ -215,3 +215,23 @@ def test_json_values_that_would_not_read_back_as_written_are_refused(hub):
         "Enregistrement 3 : la valeur de « criterion_order » doit être un nombre entier.",
         "Enregistrement 4 : la valeur de « bloc_code » doit être un texte, entre guillemets.",
     ]
+
+
+def test_a_filled_cell_under_an_unnamed_column_is_refused(hub):
+    """Its content was dropped without a word, while an unknown column is refused."""
+    header = [*COLUMNS[:3], "", *COLUMNS[3:]]
+    rows = [row()[:3] + [""] + row()[3:], row(criterion="B1.C1.2")[:3] + ["à voir"] + row()[3:]]
+    rows[1][-2:] = ["B1.C1.2", "Critère 2"]
+    issues = _refused(hub, make_csv(rows, header=header), "csv")
+    assert issues == ["Ligne 3 : la colonne 4, sans nom dans l'en-tête, est remplie."]
+
+
+def test_a_row_wider_than_the_header_names_its_real_width(hub):
+    """XLSX rows are padded with empty cells: the count stops at the last filled one."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(list(COLUMNS))
+    workbook.active.append([*row(), "", "en trop"])
+    out = io.BytesIO()
+    workbook.save(out)
+    issues = _refused(hub, out.getvalue(), "xlsx")
+    assert issues == ["Ligne 2 : la ligne a 10 cellules alors que l'en-tête a 8 colonnes."]
