@@ -13,5 +13,5 @@ lint:
 	.venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 
 messages:  ## refresh the French/English catalogues after changing strings
-	.venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=var --no-obsolete
+	.venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 	.venv/bin/python manage.py compilemessages --ignore=.venv
