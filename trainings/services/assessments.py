@@ -20,7 +20,7 @@ from ..models import (
 )
 from ..permissions import trainer_role_for
 from ..selectors.sessions import is_session_trainer
-from .session_rules import ensure_session_open
+from .session_rules import ensure_session_open, lock_open_session
 
 
 def _ensure_level_in_scale(level, version_id):
@@ -130,6 +130,7 @@ def assessment_record(
             field="assessed_on",
         )
     with transaction.atomic():
+        lock_open_session(session)
         assessment = _save(
             Assessment(
                 participant=participant,
@@ -187,6 +188,8 @@ def self_assessment_record(*, actor, competence, level, criteria=(), comment="",
                 field="competence",
             )
     with transaction.atomic():
+        if session is not None:
+            lock_open_session(session)
         assessment = _save(
             Assessment(
                 participant=actor,

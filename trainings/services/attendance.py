@@ -20,7 +20,7 @@ from ..models import (
     _new_sign_code,
 )
 from ..selectors.attendance import sign_window
-from .session_rules import check_can_manage, ensure_session_open
+from .session_rules import check_can_manage, ensure_session_open, lock_open_session
 
 TRAINER_METHODS = {AttendanceMethod.TRAINER, AttendanceMethod.IMPORT}
 
@@ -92,6 +92,7 @@ def attendance_record(*, actor, slot, registration, status, method=AttendanceMet
     check_can_manage(actor, session)
     _ensure_status(status)
     with transaction.atomic():
+        lock_open_session(session)
         registration = _lock_registration(registration)
         if registration.status != RegistrationStatus.REGISTERED:
             raise DomainError(
@@ -160,6 +161,7 @@ def _sign(*, actor, sign_code, registration, method, now):
             _("Ce code n'est valable que pendant son créneau."), "outside_slot", field="code"
         )
     with transaction.atomic():
+        lock_open_session(slot.session)
         registration = _lock_registration(registration)
         if registration.status != RegistrationStatus.REGISTERED:
             raise _not_registered(registration)

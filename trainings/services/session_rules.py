@@ -82,6 +82,13 @@ def ensure_session_open(session):
         )
 
 
+def lock_open_session(session):
+    """Inside a transaction: re-read the session's status under a row lock that closing waits for
+    (closing takes FOR UPDATE), so no mark or assessment slips in once the session is closed."""
+    locked = Session.objects.select_for_update(no_key=True).only("pk", "status").get(pk=session.pk)
+    ensure_session_open(locked)
+
+
 def lock(session):
     """Re-read the session row under a lock (PostgreSQL; SQLite serialises writers already)."""
     return Session.objects.select_for_update().get(pk=session.pk)
