@@ -7,9 +7,21 @@ from .models import Commune, Departement, Membership, Region, Structure, User
 
 
 class MembershipInline(admin.TabularInline):
+    """Shown for information: mediators manage their own attachments (audited services)."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["structure"]
+    fields = ["structure", "function", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
