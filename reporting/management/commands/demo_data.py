@@ -24,4 +24,3 @@ class Command(BaseCommand):
             f"  médiateur·rices     : {network['mediators'][0].email} … "
             f"{network['mediators'][-1].email}"
         )
-
