@@ -8,6 +8,7 @@ export DJANGO_SETTINGS_MODULE=config.settings.test
 
 echo "==> ruff"
 "$PY" -m ruff check .
+"$PY" -m ruff format --check --quiet .
 echo "==> migrations à jour"
 DATABASE_URL=sqlite://:memory: "$PY" manage.py makemigrations --check --dry-run -v 0
 
