@@ -303,6 +303,23 @@ def test_publish(session_kwargs, trainer):
     _refused("session_not_draft", session_services.session_publish, actor=trainer, session=session)
 
 
+def test_people_added_to_a_draft_are_told_when_it_is_published(
+    session_kwargs, trainer, run_on_commit, mailoutbox
+):
+    session = session_services.session_create(**session_kwargs)
+    participant = factories.UserFactory(email="ajoutee@exemple.test")
+    run_on_commit(
+        registration_services.registration_add_by_trainer,
+        actor=trainer,
+        session=session,
+        user=participant,
+    )
+    assert mailoutbox == []  # nothing to tell while it is a draft
+    run_on_commit(session_services.session_publish, actor=trainer, session=session)
+    assert [message.to for message in mailoutbox] == [["ajoutee@exemple.test"]]
+    assert mailoutbox[0].attachments[0].get_content_type() == "text/calendar"
+
+
 def test_duplicate_shifts_slots_by_weeks_keeping_wall_clock_time(trainer):
     session = factories.make_session(trainer=trainer, slots=2, participants=2)
     copy = session_services.session_duplicate(actor=trainer, session=session, weeks=3)

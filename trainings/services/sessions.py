@@ -288,6 +288,12 @@ def session_publish(*, actor, session, allow_past=False):
     session.published_at = timezone.now()
     session.save(update_fields=["status", "published_at", "updated_at"])
     log_action(actor=actor, action="session.publish", target=session)
+    if not allow_past:
+        # People a trainer added while it was a draft were not told yet: tell them now.
+        from .. import emails
+
+        for registration in session.registrations.filter(status=RegistrationStatus.REGISTERED):
+            emails.notify(emails.ADDED, registration)
     return session
 
 
