@@ -46,6 +46,27 @@ def route_formset(request, formset, *, create, update, delete, name, parent, fie
         adopt(obj, created)
 
 
+# Each inline's rows are written by these services (the admin never saves models itself).
+FORMSET_ROUTES = {
+    ProficiencyLevel: {
+        "create": services.level_create,
+        "update": services.level_update,
+        "delete": services.level_delete,
+        "name": "level",
+        "fields": ("rank", "label", "description", "counts_as_acquired"),
+        # Demotions first, so that the new threshold is the one left standing.
+        "key": lambda level: level.counts_as_acquired,
+    },
+    Bloc: {
+        "create": services.bloc_create,
+        "update": services.bloc_update,
+        "delete": services.bloc_delete,
+        "name": "bloc",
+        "fields": ("code", "title", "order"),
+    },
+}
+
+
 class LevelForm(forms.ModelForm):
     class Meta:
         model = ProficiencyLevel
@@ -152,32 +173,9 @@ class ReferentialVersionAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
             adopt(obj, created)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is ProficiencyLevel:
-            route_formset(
-                request,
-                formset,
-                create=services.level_create,
-                update=services.level_update,
-                delete=services.level_delete,
-                name="level",
-                parent={"version": form.instance},
-                fields=("rank", "label", "description", "counts_as_acquired"),
-                # Demotions first, so that the new threshold is the one left standing.
-                key=lambda level: level.counts_as_acquired,
-            )
-        elif formset.model is Bloc:
-            route_formset(
-                request,
-                formset,
-                create=services.bloc_create,
-                update=services.bloc_update,
-                delete=services.bloc_delete,
-                name="bloc",
-                parent={"version": form.instance},
-                fields=("code", "title", "order"),
-            )
-        else:  # pragma: no cover — every inline is routed above
-            raise NotImplementedError(formset.model)
+        route_formset(
+            request, formset, parent={"version": form.instance}, **FORMSET_ROUTES[formset.model]
+        )
 
     def delete_model(self, request, obj):
         run_service(request, services.version_delete, version=obj)

@@ -92,7 +92,10 @@ class RowRefused(ValidationError):
 
 
 class _SessionImportResource(resources.Resource):
-    """Rows are plain objects: the services, not the resource, write to the database."""
+    """Rows are plain objects: the services, not the resource, write to the database.
+
+    Subclasses define `resolve(instance)` (turn the row's text into objects, raising RowRefused)
+    and `write(instance)` (call the service; return True when something was created)."""
 
     required_columns = ("email",)
 
@@ -145,12 +148,6 @@ class _SessionImportResource(resources.Resource):
                 _("aucun compte n'existe avec l'adresse « %(email)s ».") % {"email": email}
             )
         return user
-
-    def resolve(self, instance):
-        raise NotImplementedError
-
-    def write(self, instance):
-        raise NotImplementedError
 
 
 class ParticipantImportResource(_SessionImportResource):
