@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -5,6 +6,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from core import views as core_views
+
+# The admin has no login of its own: Django's form would accept a password alone and skip the
+# second factor and the failed-attempt limits that allauth applies. Anonymous visitors are sent
+# to allauth's login (password, then the TOTP code when the account has one).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -175,6 +175,15 @@ MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Socle <ne-pas-repondre@socle.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# One cache shared by every app process (allauth's failed-login and reset limits count here);
+# a core migration creates its table.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "socle_cache",
+    }
+}
+
 TASKS = {
     "default": {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
