@@ -35,7 +35,6 @@ PATHWAYS = [
         "blocs": ["B1", "B2"],
         "min_attended_hours": Decimal("14"),
         "validity_months": 36,
-        "peer_assessment_needs_confirmation": True,
         "requirements": {},
     },
     {
@@ -49,7 +48,6 @@ PATHWAYS = [
         "blocs": ["B1", "B2", "B3", "B4"],
         "min_attended_hours": Decimal("35"),
         "validity_months": 36,
-        "peer_assessment_needs_confirmation": True,
         # Competences that must go beyond "acquis" (rank 4 = « Maîtrisé »).
         "requirements": {"B2.C4": 4, "B2.C3": 4},
     },
@@ -96,7 +94,6 @@ def _pathway(actor, version, spec):
         blocs=[blocs[code] for code in spec["blocs"]],
         min_attended_hours=spec["min_attended_hours"],
         validity_months=spec["validity_months"],
-        peer_assessment_needs_confirmation=spec["peer_assessment_needs_confirmation"],
     )
     levels = {level.rank: level for level in version.levels.all()}
     competences = {c.code: c for c in version.competences.all()}

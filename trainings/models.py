@@ -16,9 +16,17 @@ from accounts.models import Structure
 from competences.models import Bloc, Competence, Criterion, ProficiencyLevel, ReferentialVersion
 
 
-class TrainerAccreditation(models.Model):
-    """The hub allows a user to train and assess one bloc until `valid_until`.
+class AccreditationSource(models.TextChoices):
+    HUB = "hub", _("Habilitation du hub")
+    CERTIFICATION = "certification", _("Bloc validé (formateur pair)")
 
+
+class TrainerAccreditation(models.Model):
+    """A user may train and assess one bloc from `valid_from` to `valid_until`.
+
+    Granted by the hub (an accredited trainer), or written by the certificates app when the user's
+    validation of the bloc is recorded (a peer trainer, until the validation expires or is
+    withdrawn): a row either way, so "could she train B2 on 3 March?" stays answerable.
     The bloc is a row of one referential version; the accreditation also covers the bloc with the
     same code in later versions of that referential (see trainings.permissions).
     """
@@ -44,6 +52,9 @@ class TrainerAccreditation(models.Model):
     granted_at = models.DateTimeField(_("accordée le"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
     note = models.TextField(_("remarque"), blank=True)
+    source = models.CharField(
+        _("origine"), max_length=16, choices=AccreditationSource.choices, default="hub"
+    )
 
     class Meta:
         verbose_name = _("habilitation de formateur")
@@ -52,6 +63,10 @@ class TrainerAccreditation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__gte=F("valid_from")), name="accreditation_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=AccreditationSource.values),
+                name="accreditation_source_valid",
             ),
         ]
 
@@ -403,7 +418,9 @@ class Assessment(models.Model):
                 name="assessment_self_consistent",
             ),
         ]
-        indexes = [models.Index(fields=["participant", "competence", "created_at"])]
+        indexes = [
+            models.Index(fields=["participant", "competence", "assessed_on", "created_at"])
+        ]
 
     def __str__(self):
         return f"{self.participant} — {self.competence.code} : {self.level.rank}"
@@ -454,3 +471,46 @@ class AssessmentReview(models.Model):
 
     def __str__(self):
         return f"{self.assessment} — {self.get_decision_display()}"
+
+
+class CompetenceStatus(models.Model):
+    """Where a person stands on a competence lineage: the assessment that counts and its level.
+
+    Derived data, written by trainings.services.status in the same transaction as every
+    assessment, confirmation and override, and rebuilt from the append-only history by
+    `manage.py rebuild_competence_status`. No row: nothing counts yet.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne"),
+        on_delete=models.CASCADE,
+        related_name="competence_statuses",
+    )
+    lineage = models.UUIDField(_("lignée de la compétence"))
+    competence = models.ForeignKey(
+        Competence, verbose_name=_("compétence"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.ForeignKey(
+        ProficiencyLevel, verbose_name=_("niveau"), on_delete=models.PROTECT, related_name="+"
+    )
+    level_rank = models.PositiveSmallIntegerField(_("rang du niveau"))
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("évaluation retenue"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assessed_on = models.DateField(_("évaluée le"))
+    changed_at = models.DateTimeField(_("modifié le"))
+
+    class Meta:
+        verbose_name = _("niveau actuel")
+        verbose_name_plural = _("niveaux actuels")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lineage"], name="status_one_per_lineage"),
+        ]
+        indexes = [models.Index(fields=["lineage", "level_rank"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.competence.code} : {self.level_rank}"

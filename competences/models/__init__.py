@@ -6,7 +6,13 @@ whatever the kind of item) are enforced by competences.services; what the databa
 (one "acquired" level per scale, codes unique per kind and version...) is enforced here.
 """
 
-from .pathways import Pathway, PathwayAudience, PathwayBloc, PathwayRequirement
+from .pathways import (
+    Pathway,
+    PathwayAudience,
+    PathwayBloc,
+    PathwayRequirement,
+    PathwayRuleSet,
+)
 from .reference import (
     Bloc,
     Competence,
@@ -25,6 +31,7 @@ __all__ = [
     "PathwayAudience",
     "PathwayBloc",
     "PathwayRequirement",
+    "PathwayRuleSet",
     "ProficiencyLevel",
     "Referential",
     "ReferentialVersion",

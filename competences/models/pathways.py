@@ -6,7 +6,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..text import CleanTextMixin
-from .reference import Bloc, Competence, ProficiencyLevel, ReferentialVersion
+from .reference import (
+    Bloc,
+    Competence,
+    ProficiencyLevel,
+    ReferentialVersion,
+    national_code_validator,
+)
 
 
 class PathwayAudience(models.TextChoices):
@@ -45,13 +51,12 @@ class Pathway(CleanTextMixin, models.Model):
     validity_months = models.PositiveSmallIntegerField(
         _("durée de validité (mois)"), default=36, validators=[MinValueValidator(1)]
     )
-    peer_assessment_needs_confirmation = models.BooleanField(
-        _("évaluations par un pair à confirmer"),
-        default=True,
-        help_text=_(
-            "Une évaluation faite par un formateur pair ne compte qu'une fois confirmée "
-            "par un formateur habilité."
-        ),
+    national_code = models.CharField(
+        _("code France Compétences"),
+        max_length=20,
+        blank=True,
+        validators=[national_code_validator],
+        help_text=_("Code RNCP ou RS de la certification, s'il en a un (ex. RNCP37445)."),
     )
     is_active = models.BooleanField(_("ouvert aux inscriptions"), default=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -115,3 +120,36 @@ class PathwayRequirement(models.Model):
 
     def __str__(self):
         return f"{self.pathway.code} / {self.competence.code} ≥ {self.required_level.rank}"
+
+
+class PathwayRuleSet(models.Model):
+    """The rules of a pathway at one moment, numbered and never changed: the blocs and the level
+    each competence must reach (by lineage), the minimum hours and the validity.
+
+    A change of the pathway's rules makes a new rule set; an enrolment keeps its own until the hub
+    moves it, and every decision records the one it applied. `rules` is the whole snapshot
+    (competences.services.rule_sets builds it); the two figures are repeated for queries.
+    """
+
+    pathway = models.ForeignKey(
+        Pathway, verbose_name=_("parcours"), on_delete=models.PROTECT, related_name="rule_sets"
+    )
+    number = models.PositiveIntegerField(_("numéro"))
+    rules = models.JSONField(_("règles"))
+    digest = models.CharField(_("empreinte"), max_length=64)
+    min_attended_hours = models.DecimalField(
+        _("heures de présence minimales"), max_digits=6, decimal_places=2
+    )
+    validity_months = models.PositiveSmallIntegerField(_("durée de validité (mois)"))
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("règles du parcours")
+        verbose_name_plural = _("règles des parcours")
+        ordering = ["pathway", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "number"], name="rule_set_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.pathway.code} — règles n°{self.number}"

@@ -1,7 +1,9 @@
 """Referentials, their versions (draft → published → retired), the proficiency scale and the
 content: blocs → competences → criteria."""
 
-from django.core.validators import MinValueValidator
+import uuid
+
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +47,16 @@ class ReferentialVersion(CleanTextMixin, models.Model):
         _("statut"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
     )
     notes = models.TextField(_("notes de version"), blank=True)
+    # A rule of the reference, not of a pathway: whether an assessment counts must not depend on
+    # the pathway that reads it. Frozen with the version; applied to assessments made on it.
+    peer_assessment_needs_confirmation = models.BooleanField(
+        _("évaluations par un pair à confirmer"),
+        default=True,
+        help_text=_(
+            "Une évaluation faite par un formateur pair ne compte qu'une fois confirmée "
+            "par un formateur habilité."
+        ),
+    )
     cloned_from = models.ForeignKey(
         "self",
         verbose_name=_("créée à partir de"),
@@ -122,6 +134,19 @@ class ProficiencyLevel(CleanTextMixin, models.Model):
         return f"{self.rank} — {self.label}"
 
 
+# France Compétences codes: a RNCP certification (RNCP37445), one of its blocs (RNCP37445BC02),
+# or a Répertoire spécifique entry (RS5678).
+national_code_validator = RegexValidator(
+    r"^(RNCP\d{3,6}(BC\d{1,3})?|RS\d{3,6})$",
+    _("Un code France Compétences : RNCP37445, RNCP37445BC02 ou RS5678."),
+    "invalid_national_code",
+)
+
+
+def new_lineage():
+    return uuid.uuid4()
+
+
 class Bloc(CleanTextMixin, models.Model):
     text_fields = ("title", "description", "evaluation_modalities")
 
@@ -136,6 +161,16 @@ class Bloc(CleanTextMixin, models.Model):
     description = models.TextField(_("description"), blank=True)
     evaluation_modalities = models.TextField(_("modalités d'évaluation"), blank=True)
     order = models.PositiveIntegerField(_("ordre"), default=0)
+    # The same bloc across versions: a new version keeps it, so bloc validations and peer-trainer
+    # rights on version 1 still mean something on version 2.
+    lineage = models.UUIDField(_("lignée"), default=new_lineage, editable=False, db_index=True)
+    national_code = models.CharField(
+        _("code France Compétences"),
+        max_length=20,
+        blank=True,
+        validators=[national_code_validator],
+        help_text=_("Code du bloc au RNCP ou au RS, s'il en a un (ex. RNCP37445BC02)."),
+    )
 
     class Meta:
         verbose_name = _("bloc de compétences")
@@ -143,6 +178,7 @@ class Bloc(CleanTextMixin, models.Model):
         ordering = ["version", "order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["version", "code"], name="bloc_code_unique"),
+            models.UniqueConstraint(fields=["version", "lineage"], name="bloc_lineage_unique"),
         ]
 
     def __str__(self):
@@ -166,6 +202,17 @@ class Competence(CleanTextMixin, models.Model):
     title = models.CharField(_("intitulé"), max_length=255)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("ordre"), default=0)
+    # The same competence across versions: evidence on version 1 counts on version 2 unless the
+    # hub marks it substantially changed, which gives it a lineage of its own (services).
+    lineage = models.UUIDField(_("lignée"), default=new_lineage, editable=False, db_index=True)
+    substantially_changed = models.BooleanField(
+        _("modifiée en profondeur"),
+        default=False,
+        help_text=_(
+            "Les évaluations faites sur les versions précédentes ne comptent plus pour cette "
+            "compétence."
+        ),
+    )
 
     class Meta:
         verbose_name = _("compétence")
@@ -173,6 +220,9 @@ class Competence(CleanTextMixin, models.Model):
         ordering = ["version", "bloc__order", "order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["version", "code"], name="competence_code_unique"),
+            models.UniqueConstraint(
+                fields=["version", "lineage"], name="competence_lineage_unique"
+            ),
         ]
 
     def __str__(self):

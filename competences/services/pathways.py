@@ -15,6 +15,7 @@ from ..models import (
     VersionStatus,
 )
 from ._common import apply_fields
+from .rule_sets import pathway_rule_set
 
 PATHWAY_FIELDS = (
     "code",
@@ -23,7 +24,7 @@ PATHWAY_FIELDS = (
     "audience",
     "min_attended_hours",
     "validity_months",
-    "peer_assessment_needs_confirmation",
+    "national_code",
     "is_active",
 )
 
@@ -73,6 +74,7 @@ def pathway_create(*, actor, version, code, title, audience, blocs=(), **fields)
     pathway.full_clean()
     pathway.save()
     _set_blocs(pathway, blocs)
+    pathway_rule_set(pathway)
     log_action(actor=actor, action="pathway.create", target=pathway, blocs=[b.code for b in blocs])
     return pathway
 
@@ -89,6 +91,7 @@ def pathway_update(*, actor, pathway, blocs=None, **fields):
         _check_blocs(version, blocs)
         _set_blocs(pathway, blocs)
         data["blocs"] = [b.code for b in blocs]
+    data["rule_set"] = pathway_rule_set(pathway).number
     log_action(actor=actor, action="pathway.update", target=pathway, **data)
     return pathway
 
@@ -98,6 +101,8 @@ def pathway_delete(*, actor, pathway):
     _lock_published_version(pathway.version_id)
     log_action(actor=actor, action="pathway.delete", target=pathway)
     try:
+        # Rule sets go with their pathway unless an enrolment or a decision applies one.
+        pathway.rule_sets.all().delete()
         pathway.delete()
     except ProtectedError as error:
         raise DomainError(
@@ -132,6 +137,7 @@ def pathway_requirement_set(*, actor, pathway, competence, level):
         target=pathway,
         competence=competence.code,
         rank=level.rank,
+        rule_set=pathway_rule_set(pathway).number,
     )
     return requirement
 
@@ -146,3 +152,4 @@ def pathway_requirement_delete(*, actor, requirement):
         competence=requirement.competence.code,
     )
     requirement.delete()
+    pathway_rule_set(requirement.pathway)

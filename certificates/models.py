@@ -1,0 +1,257 @@
+"""Enrolments in certifying pathways and the decisions taken on them: bloc validations and pathway
+certifications.
+
+A decision is frozen once recorded: it keeps the rule set it applied, the evidence it rests on
+(assessments and levels, hours per session) and the holder's name and territory of record on
+that day. It can later stop being current once, by a renewal (a newer decision replaces it) or a
+withdrawal (reason kept); nothing else of it changes.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from competences.models import Bloc, Pathway, PathwayRuleSet
+from trainings.models import TrainerAccreditation
+
+
+class EnrollmentStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("En cours")
+    CERTIFIED = "certified", _("Certifié·e")
+    EXPIRED = "expired", _("Certification expirée")
+    WITHDRAWN = "withdrawn", _("Retiré·e du parcours")
+
+
+class Enrollment(models.Model):
+    """A person follows a pathway under one rule set until the hub moves them to another."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    pathway = models.ForeignKey(
+        Pathway, verbose_name=_("parcours"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    rule_set = models.ForeignKey(
+        PathwayRuleSet,
+        verbose_name=_("règles appliquées"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    status = models.CharField(
+        _("statut"),
+        max_length=12,
+        choices=EnrollmentStatus.choices,
+        default=EnrollmentStatus.IN_PROGRESS,
+    )
+    enrolled_at = models.DateTimeField(_("inscrit·e le"), default=timezone.now)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inscrit·e par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status_changed_at = models.DateTimeField(_("statut depuis le"), default=timezone.now)
+    withdrawal_reason = models.TextField(_("motif du retrait"), blank=True)
+
+    class Meta:
+        verbose_name = _("inscription à un parcours")
+        verbose_name_plural = _("inscriptions aux parcours")
+        ordering = ["-enrolled_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "pathway"],
+                condition=~Q(status="withdrawn"),
+                name="enrollment_one_active_per_pathway",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EnrollmentStatus.values), name="enrollment_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["pathway", "status"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.pathway} ({self.get_status_display()})"
+
+    @property
+    def is_active(self):
+        return self.status != EnrollmentStatus.WITHDRAWN
+
+
+class DecisionBasis(models.TextChoices):
+    RULES = "rules", _("Règles du parcours")
+    MANUAL = "manual", _("Validation manuelle du hub")
+
+
+class Decision(models.Model):
+    """What bloc validations and pathway certifications share."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("inscription"),
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+    )
+    rule_set = models.ForeignKey(
+        PathwayRuleSet,
+        verbose_name=_("règles appliquées"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    basis = models.CharField(_("fondement"), max_length=8, choices=DecisionBasis.choices)
+    decided_on = models.DateField(_("date de la décision"))
+    valid_until = models.DateField(_("valable jusqu'au"))
+    decided_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décidée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    proof = models.FileField(_("justificatif"), upload_to="decisions/%Y/", blank=True)
+    # The facts the decision rests on, as they were: assessments (id, competence, level, date,
+    # assessor's role), hours per session, and for a manual decision what was recognised.
+    evidence = models.JSONField(_("éléments de preuve"), default=dict)
+    holder_name = models.CharField(_("titulaire"), max_length=301)
+    holder_function = models.CharField(_("fonction du titulaire"), max_length=20, blank=True)
+    holder_commune_code = models.CharField(_("commune (INSEE)"), max_length=5, blank=True)
+    holder_commune_name = models.CharField(_("commune"), max_length=100, blank=True)
+    holder_departement_code = models.CharField(_("département"), max_length=3, blank=True)
+    holder_region_code = models.CharField(_("région"), max_length=3, blank=True)
+    is_current = models.BooleanField(_("en vigueur"), default=True)
+    renews = models.OneToOneField(
+        "self",
+        verbose_name=_("renouvelle"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewed_by",
+    )
+    withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("retirée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawal_reason = models.TextField(_("motif du retrait"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
+
+    def is_valid_on(self, day):
+        return not self.is_withdrawn and self.decided_on <= day <= self.valid_until
+
+
+def _decision_constraints(prefix):
+    return [
+        models.CheckConstraint(
+            condition=Q(basis__in=DecisionBasis.values), name=f"{prefix}_basis_valid"
+        ),
+        models.CheckConstraint(
+            condition=Q(valid_until__gte=F("decided_on")), name=f"{prefix}_dates_ordered"
+        ),
+        # A manual decision says why and by whom; a withdrawn one is no longer current.
+        models.CheckConstraint(
+            condition=Q(basis="rules") | (Q(decided_by__isnull=False) & ~Q(reason="")),
+            name=f"{prefix}_manual_has_reason",
+        ),
+        models.CheckConstraint(
+            condition=Q(withdrawn_at__isnull=True) | (Q(is_current=False) & ~Q(withdrawal_reason="")),
+            name=f"{prefix}_withdrawn_not_current",
+        ),
+    ]
+
+
+class BlocValidation(Decision):
+    """A bloc validated for a person: every competence of the bloc reached its required level."""
+
+    bloc = models.ForeignKey(
+        Bloc, verbose_name=_("bloc"), on_delete=models.PROTECT, related_name="validations"
+    )
+    bloc_lineage = models.UUIDField(_("lignée du bloc"))
+    # The peer-trainer right this validation gives (trainings reads it as data).
+    peer_accreditation = models.OneToOneField(
+        TrainerAccreditation,
+        verbose_name=_("habilitation de formateur pair"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bloc_validation",
+    )
+
+    class Meta:
+        verbose_name = _("validation de bloc")
+        verbose_name_plural = _("validations de blocs")
+        ordering = ["-decided_on", "-pk"]
+        constraints = [
+            *_decision_constraints("bloc_validation"),
+            models.UniqueConstraint(
+                fields=["enrollment", "bloc_lineage"],
+                condition=Q(is_current=True),
+                name="bloc_validation_one_current",
+            ),
+        ]
+        indexes = [models.Index(fields=["decided_on"]), models.Index(fields=["valid_until"])]
+
+    def __str__(self):
+        return f"{self.holder_name} — {self.bloc.code} ({self.decided_on})"
+
+
+class PathwayCertification(Decision):
+    """A pathway certified: every bloc validated and the counting hours reached."""
+
+    bloc_validations = models.ManyToManyField(
+        BlocValidation, verbose_name=_("blocs validés"), related_name="certifications"
+    )
+
+    class Meta:
+        verbose_name = _("certification de parcours")
+        verbose_name_plural = _("certifications de parcours")
+        ordering = ["-decided_on", "-pk"]
+        constraints = [
+            *_decision_constraints("certification"),
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(is_current=True),
+                name="certification_one_current",
+            ),
+        ]
+        indexes = [models.Index(fields=["decided_on"]), models.Index(fields=["valid_until"])]
+
+    def __str__(self):
+        return f"{self.holder_name} — {self.rule_set.pathway} ({self.decided_on})"
+
+
+class ExpiryReminder(models.Model):
+    """An expiry reminder sent for a certification (60 and 15 days before): sent once each."""
+
+    certification = models.ForeignKey(
+        PathwayCertification, on_delete=models.CASCADE, related_name="reminders"
+    )
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rappel d'échéance")
+        verbose_name_plural = _("rappels d'échéance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certification", "days_before"], name="expiry_reminder_once"
+            ),
+        ]
