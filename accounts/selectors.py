@@ -108,3 +108,13 @@ def name_start_pattern(query):
 
 def departements_choices():
     return Departement.objects.select_related("region").order_by("code")
+
+
+def territory_of_record(user):
+    """Where a person is counted: the structure they joined first (their main attachment), as
+    (membership or None). Decisions snapshot it so past figures do not move when people move."""
+    return (
+        user.memberships.select_related("structure__commune__departement")
+        .order_by("created_at", "pk")
+        .first()
+    )

@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = _("Certifications et attestations")
+
+    def ready(self):
+        from trainings.services.events import register_evidence_listener
+        from trainings.services.sessions import register_on_close
+
+        from .services.decisions import request_decisions
+
+        # After commit already: enqueue directly.
+        def on_evidence(user_ids):
+            from .tasks import decide_for_people
+
+            decide_for_people.enqueue(user_ids=user_ids)
+
+        register_evidence_listener(on_evidence)
+
+        def on_close(session):
+            request_decisions(
+                session.registrations.filter(status="registered").values_list("user_id", flat=True)
+            )
+
+        register_on_close(on_close)

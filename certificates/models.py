@@ -172,7 +172,8 @@ def _decision_constraints(prefix):
             name=f"{prefix}_manual_has_reason",
         ),
         models.CheckConstraint(
-            condition=Q(withdrawn_at__isnull=True) | (Q(is_current=False) & ~Q(withdrawal_reason="")),
+            condition=Q(withdrawn_at__isnull=True)
+            | (Q(is_current=False) & ~Q(withdrawal_reason="")),
             name=f"{prefix}_withdrawn_not_current",
         ),
     ]
@@ -255,3 +256,6 @@ class ExpiryReminder(models.Model):
                 fields=["certification", "days_before"], name="expiry_reminder_once"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.certification} — J-{self.days_before}"

@@ -18,7 +18,9 @@ from ..models import Competence, Pathway, PathwayRequirement, PathwayRuleSet, Pr
 def rules_of(pathway):
     """The pathway's rules as plain data: blocs and competences by lineage (with their codes and
     titles, frozen with the version), the rank each competence must reach, hours and validity."""
-    levels = {level.pk: level for level in ProficiencyLevel.objects.filter(version=pathway.version_id)}
+    levels = {
+        level.pk: level for level in ProficiencyLevel.objects.filter(version=pathway.version_id)
+    }
     default = next((level for level in levels.values() if level.counts_as_acquired), None)
     overrides = dict(
         PathwayRequirement.objects.filter(pathway=pathway).values_list(

@@ -19,6 +19,7 @@ from trainings.models import (
     ReviewDecision,
     SlotSignCode,
 )
+from trainings.services.status import competence_status_refresh_for
 
 __all__ = [
     "AssessmentFactory",
@@ -82,6 +83,12 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             obj.criteria_met.set(extracted)
 
+    @factory.post_generation
+    def status(obj, create, extracted, **kwargs):
+        # As the assessment services do in the same transaction.
+        if create:
+            competence_status_refresh_for(obj)
+
 
 class SelfAssessmentFactory(AssessmentFactory):
     session = None
@@ -98,3 +105,8 @@ class AssessmentReviewFactory(factory.django.DjangoModelFactory):
     decision = ReviewDecision.CONFIRMED
     reviewer = None
     replacement = None
+
+    @factory.post_generation
+    def status(obj, create, extracted, **kwargs):
+        if create:
+            competence_status_refresh_for(obj.assessment)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from competences.models import Bloc, Competence
 from trainings.models import (
+    AccreditationSource,
     Registration,
     RegistrationStatus,
     Session,
@@ -26,6 +27,7 @@ from .competences import make_reference
 
 __all__ = [
     "AccreditationFactory",
+    "make_peer_trainer",
     "RegistrationFactory",
     "SessionFactory",
     "SlotFactory",
@@ -52,6 +54,16 @@ class AccreditationFactory(factory.django.DjangoModelFactory):
     bloc = factory.LazyFunction(lambda: Bloc.objects.filter(version=make_reference()).first())
     valid_from = factory.LazyFunction(lambda: _today() - datetime.timedelta(days=365))
     valid_until = factory.LazyFunction(lambda: _today() + datetime.timedelta(days=365))
+
+
+def make_peer_trainer(user, blocs=None):
+    """Give `user` a peer trainer's right (as a bloc validation does) on these blocs (default:
+    every bloc that exists), valid from a year ago until a year from now."""
+    blocs = list(blocs) if blocs is not None else list(Bloc.objects.all())
+    return [
+        AccreditationFactory(user=user, bloc=bloc, source=AccreditationSource.CERTIFICATION)
+        for bloc in blocs
+    ]
 
 
 def _sync_bounds(session):

@@ -10,6 +10,7 @@ from accounts.models import Commune
 from tests import factories
 from trainings.models import Assessment, AssessmentReview
 from trainings.selectors import sessions as selectors
+from trainings.services.status import competence_status_refresh_for
 
 from .conftest import at
 
@@ -90,7 +91,7 @@ def test_constant_number_of_queries(client_for, user, django_assert_max_num_quer
 def _assess(participant, competence, rank, role="accredited"):
     level = competence.version.levels.get(rank=rank)
     assessor = participant if role == "self" else factories.UserFactory()
-    return Assessment.objects.create(
+    assessment = Assessment.objects.create(
         participant=participant,
         competence=competence,
         level=level,
@@ -99,6 +100,8 @@ def _assess(participant, competence, rank, role="accredited"):
         assessor_role=role,
         assessed_on=timezone.localdate(),
     )
+    competence_status_refresh_for(assessment)
+    return assessment
 
 
 def test_for_you_lists_sessions_bringing_missing_competences(db, user):
@@ -118,6 +121,7 @@ def test_for_you_lists_sessions_bringing_missing_competences(db, user):
     AssessmentReview.objects.create(
         assessment=peer, decision="confirmed", reviewer=factories.UserFactory()
     )
+    competence_status_refresh_for(peer)
     _assess(user, other.competences.get(), 2)  # below the acquired level
     assert [s.pk for s in selectors.sessions_for_you(user)] == [other.pk]
 

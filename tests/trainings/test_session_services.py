@@ -93,22 +93,16 @@ def test_revoked_accreditation_does_not_count(session_kwargs, trainer):
 
 
 def test_peer_trainer_source_is_read(session_kwargs, bloc1):
-    """A user certified on the bloc (a registered peer source) may train it."""
+    """A user who validated the bloc (a peer accreditation, written by a bloc validation) may
+    train it."""
     from trainings import permissions
 
     peer = factories.UserFactory()
-
-    def source(user, bloc, on_date):
-        return user.pk == peer.pk and bloc.code == "B1"
-
-    permissions.register_peer_trainer_source(source)
-    try:
-        session_kwargs.update(actor=peer, trainers=[peer])
-        session = session_services.session_create(**session_kwargs)
-        assert list(session.trainers.all()) == [peer]
-        assert permissions.trainer_role_for(peer, bloc1) == "peer"
-    finally:
-        permissions._peer_sources.remove(source)
+    factories.make_peer_trainer(peer, [bloc1])
+    session_kwargs.update(actor=peer, trainers=[peer])
+    session = session_services.session_create(**session_kwargs)
+    assert list(session.trainers.all()) == [peer]
+    assert permissions.trainer_role_for(peer, bloc1) == "peer"
 
 
 def test_actor_must_be_a_trainer_unless_hub(session_kwargs, trainer, hub_user):

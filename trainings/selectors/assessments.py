@@ -11,9 +11,9 @@ from ..models import (
     FROZEN_STATUSES,
     Assessment,
     AssessorRole,
+    CompetenceStatus,
     Registration,
     RegistrationStatus,
-    ReviewDecision,
     Session,
 )
 from ..permissions import accreditations_valid_on
@@ -43,63 +43,34 @@ def review_of(assessment):
         return None
 
 
-def awaiting_confirmation(assessment):
-    return assessment.assessor_role == AssessorRole.PEER and review_of(assessment) is None
-
-
-def assessment_counts(assessment, *, peer_needs_confirmation):
-    """Does this assessment count toward validation? Self-assessments never do; an overridden
-    peer assessment never does (its replacement does); an unconfirmed peer one counts only when
-    the pathway does not require confirmation."""
-    if assessment.assessor_role == AssessorRole.SELF:
-        return False
-    if assessment.assessor_role == AssessorRole.PEER:
-        review = review_of(assessment)
-        if review is not None:
-            return review.decision == ReviewDecision.CONFIRMED
-        return not peer_needs_confirmation
-    return True
-
-
-def _latest_counting(assessments, *, peer_needs_confirmation):
-    """Assessments newest first → {(participant_id, competence_id): the first that counts}."""
-    result = {}
-    for assessment in assessments:
-        key = (assessment.participant_id, assessment.competence_id)
-        if key in result:
-            continue
-        if assessment_counts(assessment, peer_needs_confirmation=peer_needs_confirmation):
-            result[key] = assessment
-    return result
-
-
-def counting_assessments_for(participants, competences, *, peer_needs_confirmation):
-    """{(participant_id, competence_id): the latest assessment that counts} in one query
-    (`competences=None`: every competence)."""
-    assessments = Assessment.objects.filter(participant__in=participants)
-    if competences is not None:
-        assessments = assessments.filter(competence__in=competences)
-    assessments = (
-        assessments.exclude(assessor_role=AssessorRole.SELF)
-        .select_related("level", "review")
-        .order_by("-created_at", "-pk")
+def awaiting_confirmation(assessment, version):
+    """A peer's assessment not reviewed yet, on a version that requires confirmation."""
+    return (
+        assessment.assessor_role == AssessorRole.PEER
+        and version.peer_assessment_needs_confirmation
+        and review_of(assessment) is None
     )
-    return _latest_counting(assessments, peer_needs_confirmation=peer_needs_confirmation)
 
 
-def counting_assessments(participant, competences, *, peer_needs_confirmation):
-    """{competence_id: the latest assessment of the participant that counts}."""
-    found = counting_assessments_for(
-        [participant], competences, peer_needs_confirmation=peer_needs_confirmation
-    )
-    return {competence_id: a for (_pid, competence_id), a in found.items()}
+def counting_assessments(participant, competences):
+    """{competence_id: the assessment that counts for the participant} for the given competences
+    (of any version: matched by lineage), read from the current-status table in one query."""
+    ids_by_lineage = defaultdict(list)
+    for competence in competences:
+        ids_by_lineage[competence.lineage].append(competence.pk)
+    statuses = CompetenceStatus.objects.filter(
+        user=participant, lineage__in=list(ids_by_lineage)
+    ).select_related("assessment__level", "assessment__assessor", "assessment__competence")
+    return {
+        competence_id: status.assessment
+        for status in statuses
+        for competence_id in ids_by_lineage[status.lineage]
+    }
 
 
-def counting_assessment(participant, competence, *, peer_needs_confirmation):
-    """The latest assessment of the participant on the competence that counts, or None."""
-    return counting_assessments(
-        participant, [competence], peer_needs_confirmation=peer_needs_confirmation
-    ).get(competence.pk)
+def counting_assessment(participant, competence):
+    """The assessment of the participant that counts on the competence's lineage, or None."""
+    return counting_assessments(participant, [competence]).get(competence.pk)
 
 
 def assessment_history(participant, competences=None):
@@ -174,6 +145,7 @@ def evaluation_grid(session):
             "registration": registration,
             "cells": [
                 grid_cell(
+                    session,
                     registration,
                     competence,
                     latest.get((registration.user_id, competence.pk)),
@@ -187,13 +159,13 @@ def evaluation_grid(session):
     return {"competences": competences, "rows": rows}
 
 
-def grid_cell(registration, competence, assessment, self_assessment):
+def grid_cell(session, registration, competence, assessment, self_assessment):
     return {
         "registration": registration,
         "competence": competence,
         "assessment": assessment,
         "self_assessment": self_assessment,
-        "awaiting": assessment is not None and awaiting_confirmation(assessment),
+        "awaiting": assessment is not None and awaiting_confirmation(assessment, session.version),
     }
 
 
@@ -218,7 +190,7 @@ def grid_cell_for(session, registration, competence):
         .order_by("-created_at", "-pk")
         .first()
     )
-    return grid_cell(registration, competence, assessment, self_assessment)
+    return grid_cell(session, registration, competence, assessment, self_assessment)
 
 
 def can_view_participant(user, participant):
@@ -250,9 +222,11 @@ def _accredited_bloc_filter(user):
 def pending_reviews(user):
     """Peer assessments awaiting confirmation that this user may review (accredited on the bloc,
     neither the assessor nor the person assessed). The hub sees every pending one but its own."""
-    qs = Assessment.objects.filter(assessor_role=AssessorRole.PEER, review__isnull=True).exclude(
-        participant=user
-    )
+    qs = Assessment.objects.filter(
+        assessor_role=AssessorRole.PEER,
+        review__isnull=True,
+        competence__version__peer_assessment_needs_confirmation=True,
+    ).exclude(participant=user)
     if not is_hub_coordinator(user):
         condition, any_bloc = _accredited_bloc_filter(user)
         if not any_bloc:

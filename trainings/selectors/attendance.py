@@ -14,6 +14,8 @@ from ..models import (
     Attendance,
     Registration,
     RegistrationStatus,
+    Session,
+    SessionStatus,
     Slot,
     SlotSignCode,
 )
@@ -119,10 +121,39 @@ def _hours_grouped_by(marks, key):
     return {row[key]: _duration_to_hours(row["total"]) for row in rows}
 
 
+# Hours count on sessions that took place or are running: a draft never happened, and a session
+# cancelled (even after it started) delivered no training that may be certified.
+COUNTING_SESSION_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.HELD, SessionStatus.CLOSED)
+
+
 def _active_marks_of(users):
     return Attendance.objects.filter(
-        registration__user__in=users, registration__status=RegistrationStatus.REGISTERED
+        registration__user__in=users,
+        registration__status=RegistrationStatus.REGISTERED,
+        slot__session__status__in=COUNTING_SESSION_STATUSES,
     )
+
+
+def counting_hours(user_ids, bloc_lineages):
+    """The hours that count toward a pathway, in one query: {user_id: {session_id: hours}}.
+
+    Slots marked present or late (current marks) of active registrations, on sessions neither
+    draft nor cancelled that target at least one competence of the given bloc lineages.
+    """
+    sessions = Session.objects.filter(
+        status__in=COUNTING_SESSION_STATUSES, competences__bloc__lineage__in=list(bloc_lineages)
+    ).values("pk")
+    rows = (
+        _attended(_active_marks_of(user_ids).filter(slot__session__in=sessions))
+        .values("registration__user_id", "slot__session_id")
+        .annotate(total=Sum(_SLOT_LENGTH))
+    )
+    hours = defaultdict(dict)
+    for row in rows:
+        hours[row["registration__user_id"]][row["slot__session_id"]] = _duration_to_hours(
+            row["total"]
+        )
+    return dict(hours)
 
 
 def attended_hours(user, session=None):

@@ -11,6 +11,7 @@ from competences.models import Competence, ProficiencyLevel
 from core.permissions import is_hub_coordinator
 
 from ..models import (
+    CompetenceStatus,
     Registration,
     RegistrationStatus,
     Session,
@@ -18,7 +19,7 @@ from ..models import (
     Slot,
 )
 from .accreditations import bloc_codes
-from .assessments import counting_assessments_for
+from .registrations import with_has_attended
 
 ACTIVE_REGISTRATION = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)
 
@@ -98,8 +99,9 @@ def session_for_viewer(user, pk):
 
 
 def session_participants(session):
-    """Active registrations (registered first, then the waiting list in its order)."""
-    registrations = (
+    """Active registrations (registered first, then the waiting list in its order), each with
+    `has_attended`."""
+    registrations = with_has_attended(
         Registration.objects.filter(session=session, status__in=ACTIVE_REGISTRATION)
         .select_related("user", "added_by")
         .order_by("status_changed_at", "pk")
@@ -115,7 +117,9 @@ def session_participants(session):
 
 def active_registration(user, session):
     return (
-        Registration.objects.filter(session=session, user=user, status__in=ACTIVE_REGISTRATION)
+        with_has_attended(
+            Registration.objects.filter(session=session, user=user, status__in=ACTIVE_REGISTRATION)
+        )
         .order_by("-pk")
         .first()
     )
@@ -216,18 +220,21 @@ def browse_filter_options():
 
 
 def acquired_competence_ids(user):
-    """Competences whose latest counting assessment reaches the acquired level of its version
-    (self-assessments never count; a peer's counts once confirmed). A later, lower assessment
-    supersedes an earlier one at the acquired level."""
+    """Competences of published versions whose lineage the user has acquired: the assessment
+    that counts (current-status table) reaches the "acquired" level of the competence's version.
+    A later, lower assessment supersedes an earlier one at the acquired level."""
+    ranks = dict(CompetenceStatus.objects.filter(user=user).values_list("lineage", "level_rank"))
+    if not ranks:
+        return set()
     thresholds = dict(
         ProficiencyLevel.objects.filter(counts_as_acquired=True).values_list("version_id", "rank")
     )
-    latest = counting_assessments_for([user], None, peer_needs_confirmation=True)
     return {
-        competence_id
-        for (_user_id, competence_id), assessment in latest.items()
-        if assessment.level.version_id in thresholds
-        and assessment.level.rank >= thresholds[assessment.level.version_id]
+        pk
+        for pk, lineage, version_id in Competence.objects.filter(
+            lineage__in=list(ranks), version__status="published"
+        ).values_list("pk", "lineage", "version_id")
+        if version_id in thresholds and ranks[lineage] >= thresholds[version_id]
     }
 
 

@@ -21,6 +21,7 @@ from ..models import (
 from ..permissions import trainer_role_for
 from ..selectors.sessions import is_session_trainer
 from .session_rules import ensure_session_open, lock_open_session
+from .status import competence_status_refresh_for
 
 
 def _ensure_level_in_scale(level, version_id):
@@ -64,9 +65,56 @@ def assessment_record(
     comment="",
     evidence="",
 ):
-    """A trainer of the session assesses a registered participant on a targeted competence."""
+    """A trainer of the session assesses a registered participant on a targeted competence.
+
+    Everything is checked under the session's lock (a registration cancelled, a trainer removed
+    or the session closed meanwhile is seen), then the person's status is brought up to date in
+    the same transaction."""
     criteria = list(criteria)
     ensure_session_open(session)
+    with transaction.atomic():
+        lock_open_session(session)
+        role = _check_record(
+            actor=actor,
+            session=session,
+            participant=participant,
+            competence=competence,
+            level=level,
+            criteria=criteria,
+            method=method,
+            assessed_on=assessed_on,
+        )
+        assessment = _save(
+            Assessment(
+                participant=participant,
+                competence=competence,
+                level=level,
+                method=method,
+                assessor=actor,
+                assessor_role=role,
+                session=session,
+                assessed_on=assessed_on,
+                comment=comment,
+                evidence=evidence,
+            ),
+            criteria,
+        )
+        competence_status_refresh_for(assessment)
+        log_action(
+            actor=actor,
+            action="assessment.record",
+            target=assessment,
+            session=session.pk,
+            participant=participant.pk,
+            competence=competence.code,
+            level=level.rank,
+            role=role,
+        )
+    return assessment
+
+
+def _check_record(*, actor, session, participant, competence, level, criteria, method, assessed_on):
+    """Refuse an assessment that may not be recorded; return the assessor's role."""
     if not is_session_trainer(actor, session):
         raise DomainError(
             _("Seuls les formateurs de la session peuvent l'évaluer."), "not_session_trainer"
@@ -129,34 +177,7 @@ def assessment_record(
             "not_allowed_for_bloc",
             field="assessed_on",
         )
-    with transaction.atomic():
-        lock_open_session(session)
-        assessment = _save(
-            Assessment(
-                participant=participant,
-                competence=competence,
-                level=level,
-                method=method,
-                assessor=actor,
-                assessor_role=role,
-                session=session,
-                assessed_on=assessed_on,
-                comment=comment,
-                evidence=evidence,
-            ),
-            criteria,
-        )
-        log_action(
-            actor=actor,
-            action="assessment.record",
-            target=assessment,
-            session=session.pk,
-            participant=participant.pk,
-            competence=competence.code,
-            level=level.rank,
-            role=role,
-        )
-    return assessment
+    return role
 
 
 def self_assessment_record(*, actor, competence, level, criteria=(), comment="", session=None):
@@ -312,6 +333,7 @@ def assessment_review(
             raise DomainError(
                 _("Cette évaluation a déjà été relue."), "already_reviewed"
             ) from error
+        competence_status_refresh_for(assessment)
         log_action(
             actor=actor,
             action=f"assessment.review_{decision}",

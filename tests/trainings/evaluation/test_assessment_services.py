@@ -3,11 +3,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from core.exceptions import DomainError
 from core.models import AuditLog
 from tests import factories
 from tests.factories import level_of
-from trainings import permissions
 from trainings.models import (
     Assessment,
     AssessmentReview,
@@ -20,28 +20,36 @@ from trainings.selectors.assessments import (
     assessment_history,
     counting_assessment,
     counting_assessments,
-    counting_assessments_for,
 )
 from trainings.services import assessments as services
+from trainings.services.status import competence_status_rebuild
 
 pytestmark = pytest.mark.django_db
 
 
+class _Peers:
+    def add(self, user_pk):
+        factories.make_peer_trainer(User.objects.get(pk=user_pk))
+
+
 @pytest.fixture
-def peer_sources(monkeypatch):
-    """Users listed here hold a (simulated) certification of every bloc: peer trainers."""
-    peers = set()
-
-    def source(user, bloc, on_date):
-        return user.pk in peers
-
-    monkeypatch.setattr(permissions, "_peer_sources", [source])
-    return peers
+def peer_sources(db):
+    """Users added here hold a validation of every bloc: peer trainers."""
+    return _Peers()
 
 
 @pytest.fixture
 def competence(session_now):
     return session_now.competences.order_by("order").first()
+
+
+def _waive_confirmation(version, waived=True):
+    """Peer confirmation is a rule of the version, frozen once published: tests flip it on the
+    row, then rebuild the status table as an operator would after such a change."""
+    type(version).objects.filter(pk=version.pk).update(
+        peer_assessment_needs_confirmation=not waived
+    )
+    competence_status_rebuild()
 
 
 def record(session, actor, participant, competence, rank=3, **kwargs):
@@ -82,7 +90,7 @@ def test_a_new_assessment_supersedes_and_history_stays(
     first.refresh_from_db()
     assert first.level.rank == 2  # never updated
     assert list(assessment_history(participant, [competence])) == [second, first]
-    found = counting_assessment(participant, competence, peer_needs_confirmation=True)
+    found = counting_assessment(participant, competence)
     assert found == second
 
 
@@ -162,12 +170,12 @@ def test_self_assessment_never_counts(session_now, trainer, participant, compete
     )
     assert mine.assessor_role == AssessorRole.SELF and mine.method == "self"
     assert mine.assessor == participant == mine.participant
-    assert counting_assessment(participant, competence, peer_needs_confirmation=False) is None
+    assert counting_assessment(participant, competence) is None
     trainers = record(session_now, trainer, participant, competence, rank=2)
     services.self_assessment_record(
         actor=participant, competence=competence, level=level_of(session_now.version, 4)
     )
-    assert counting_assessment(participant, competence, peer_needs_confirmation=False) == trainers
+    assert counting_assessment(participant, competence) == trainers
 
 
 def test_self_assessment_linked_to_a_session(session_now, participant, competence):
@@ -229,13 +237,12 @@ def test_bad_self_assessments_are_refused(case, code, session_now, participant, 
 
 @pytest.fixture
 def peer_session(peer_sources):
+    session = factories.make_session(
+        participants=2, start=timezone.now() - datetime.timedelta(hours=1)
+    )
     peer = factories.UserFactory()
     peer_sources.add(peer.pk)
-    session = factories.make_session(
-        trainer=peer,
-        participants=2,
-        start=timezone.now() - datetime.timedelta(hours=1),
-    )
+    session.trainers.set([peer])
     return session
 
 
@@ -259,11 +266,12 @@ def accredited_reviewer(peer_session):
 def test_peer_assessment_counts_only_once_confirmed(peer_assessment, accredited_reviewer):
     participant, competence = peer_assessment.participant, peer_assessment.competence
     assert peer_assessment.assessor_role == AssessorRole.PEER
-    assert counting_assessment(participant, competence, peer_needs_confirmation=True) is None
-    assert (
-        counting_assessment(participant, competence, peer_needs_confirmation=False)
-        == peer_assessment
-    )
+    assert counting_assessment(participant, competence) is None
+    # On a version that does not require confirmation, it counts at once.
+    _waive_confirmation(competence.version)
+    assert counting_assessment(participant, competence) == peer_assessment
+    _waive_confirmation(competence.version, waived=False)
+    assert counting_assessment(participant, competence) is None
     review = services.assessment_review(
         actor=accredited_reviewer,
         assessment=peer_assessment,
@@ -271,10 +279,7 @@ def test_peer_assessment_counts_only_once_confirmed(peer_assessment, accredited_
         comment="Vu en situation.",
     )
     assert review.replacement is None
-    assert (
-        counting_assessment(participant, competence, peer_needs_confirmation=True)
-        == peer_assessment
-    )
+    assert counting_assessment(participant, competence) == peer_assessment
 
 
 def test_override_keeps_both_and_the_replacement_counts(peer_assessment, accredited_reviewer):
@@ -291,10 +296,9 @@ def test_override_keeps_both_and_the_replacement_counts(peer_assessment, accredi
     assert replacement.assessor_role == AssessorRole.ACCREDITED
     assert replacement.session == peer_assessment.session
     assert Assessment.objects.filter(pk=peer_assessment.pk).exists()
-    for flag in (True, False):
-        assert counting_assessment(participant, competence, peer_needs_confirmation=flag) == (
-            replacement
-        )
+    for waived in (False, True):
+        _waive_confirmation(competence.version, waived=waived)
+        assert counting_assessment(participant, competence) == replacement
     assert set(assessment_history(participant, [competence])) == {peer_assessment, replacement}
 
 
@@ -364,19 +368,13 @@ def test_counting_in_bulk(session_now, trainer, registrations, competence):
     a = record(session_now, trainer, registrations[0].user, competence, rank=2)
     b = record(session_now, trainer, registrations[0].user, competence, rank=4)
     c = record(session_now, trainer, registrations[1].user, other_competence, rank=1)
-    found = counting_assessments_for(
-        [r.user for r in registrations],
-        [competence, other_competence],
-        peer_needs_confirmation=True,
-    )
-    assert found == {
-        (registrations[0].user_id, competence.pk): b,
-        (registrations[1].user_id, other_competence.pk): c,
+    assert counting_assessments(registrations[0].user, [competence, other_competence]) == {
+        competence.pk: b
     }
-    assert a not in found.values()
-    assert counting_assessments(
-        registrations[0].user, [competence, other_competence], peer_needs_confirmation=True
-    ) == {competence.pk: b}
+    assert counting_assessments(registrations[1].user, [competence, other_competence]) == {
+        other_competence.pk: c
+    }
+    assert a.pk != b.pk
 
 
 def test_a_trainer_who_is_also_a_participant_cannot_assess_themselves(

@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from tests import factories
 from tests.factories import level_of
-from trainings import permissions
 from trainings.models import Assessment, AssessmentReview, AssessorRole, SessionStatus
 
 pytestmark = pytest.mark.django_db
@@ -214,12 +213,8 @@ def test_self_assessment_level_outside_the_scale(client_for, session_now, partic
 
 @pytest.fixture
 def peer_case(monkeypatch):
-    peers = set()
-    monkeypatch.setattr(
-        permissions, "_peer_sources", [lambda user, bloc, on_date: user.pk in peers]
-    )
     peer = factories.UserFactory()
-    peers.add(peer.pk)
+    factories.make_peer_trainer(peer)
     session = factories.make_session(
         trainer=peer, participants=1, start=timezone.now() - datetime.timedelta(hours=1)
     )

@@ -78,11 +78,16 @@ def test_mediator_signs_attendance_and_self_assesses(
     assert "Je découvre" in page and "Plus à l&#x27;aise" in page
     assert "2 · En cours d&#x27;acquisition" in page
     assert Assessment.objects.filter(assessor_role=AssessorRole.SELF).count() == 2
-    counted = counting_assessment(participant, competence, peer_needs_confirmation=True)
+    counted = counting_assessment(
+        participant,
+        competence,
+    )
     assert counted.level.rank == 2  # self-assessments never count
 
 
-def test_trainer_takes_attendance_and_assesses(client, session_now, trainer, registrations, slots):
+def test_trainer_takes_attendance_and_assesses(
+    client, session_now, trainer, registrations, slots, afternoon
+):
     client.force_login(trainer)
     competence = session_now.competences.order_by("order").first()
 

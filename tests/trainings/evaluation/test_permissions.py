@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
-from trainings import permissions
 from trainings.models import AssessorRole, Attendance
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +23,8 @@ def world(session_now, monkeypatch):
     competence = session_now.competences.order_by("order").first()
     code = factories.SlotSignCodeFactory(slot=slot)
     # A peer assessment awaiting review, so the review page exists.
-    peers = set()
-    monkeypatch.setattr(
-        permissions, "_peer_sources", [lambda user, bloc, on_date: user.pk in peers]
-    )
     peer = factories.UserFactory()
-    peers.add(peer.pk)
+    factories.make_peer_trainer(peer)
     session_now.trainers.add(peer)
     peer_assessment = factories.AssessmentFactory(
         session=session_now,

@@ -1,0 +1,157 @@
+"""The current-status table: one row per person × competence lineage, with the assessment that
+counts and its level. The one definition of "the assessment that counts" lives here.
+
+The assessment that counts on a competence lineage is the latest — by `assessed_on`, then entry
+time — among the person's assessments of any competence of that lineage that:
+- is not a self-assessment;
+- for a peer trainer's assessment: was confirmed by an accredited trainer, or, when never
+  reviewed, was made on a version that does not require confirmation (a rule of the referential
+  version). An overridden peer assessment never counts: its replacement does, as an accredited
+  trainer's assessment of its own.
+
+`competence_status_refresh` recomputes one row from the history; the assessment services call it
+in the same transaction as each write. `competence_status_rebuild` recomputes every row from the
+history in bulk (manage.py rebuild_competence_status) and must give the same table.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Assessment, AssessorRole, CompetenceStatus, ReviewDecision
+from . import events
+
+# Newest first: the first that counts is the one in force.
+COUNTING_ORDER = ("-assessed_on", "-created_at", "-pk")
+_RELATED = ("level", "review", "competence__version")
+
+
+def _review(assessment):
+    try:
+        return assessment.review
+    except Assessment.review.RelatedObjectDoesNotExist:
+        return None
+
+
+def assessment_counts(assessment):
+    """Does this assessment count toward validation? (needs `review` and `competence__version`,
+    select_related to avoid queries)."""
+    if assessment.assessor_role == AssessorRole.SELF:
+        return False
+    if assessment.assessor_role == AssessorRole.PEER:
+        review = _review(assessment)
+        if review is not None:
+            return review.decision == ReviewDecision.CONFIRMED
+        return not assessment.competence.version.peer_assessment_needs_confirmation
+    return True
+
+
+def candidates(user_id, lineage):
+    """The person's assessments on a competence lineage, newest first (self-assessments left
+    out), with what `assessment_counts` reads."""
+    return (
+        Assessment.objects.filter(participant_id=user_id, competence__lineage=lineage)
+        .exclude(assessor_role=AssessorRole.SELF)
+        .select_related(*_RELATED)
+        .order_by(*COUNTING_ORDER)
+    )
+
+
+def _lock_person(user_id):
+    # Two assessments of one person in two sessions at once would each recompute without seeing
+    # the other: the person's row serialises status writes (taken after any session lock).
+    get_user_model().objects.select_for_update(no_key=True).only("pk").get(pk=user_id)
+
+
+def _apply(user_id, lineage, counting, now):
+    """Write the row for (user, lineage) so it rests on `counting` (None: no row). Returns True
+    when something changed."""
+    current = CompetenceStatus.objects.filter(user_id=user_id, lineage=lineage).first()
+    if counting is None:
+        if current is None:
+            return False
+        current.delete()
+        return True
+    if current is not None and current.assessment_id == counting.pk:
+        return False
+    values = {
+        "competence_id": counting.competence_id,
+        "level_id": counting.level_id,
+        "level_rank": counting.level.rank,
+        "assessment_id": counting.pk,
+        "assessed_on": counting.assessed_on,
+        "changed_at": now,
+    }
+    if current is None:
+        CompetenceStatus.objects.create(user_id=user_id, lineage=lineage, **values)
+    else:
+        for field, value in values.items():
+            setattr(current, field, value)
+        current.save(update_fields=list(values))
+    return True
+
+
+def competence_status_refresh(*, user_id, lineage, now=None):
+    """Recompute one person's status on one competence lineage from the history (inside the
+    caller's transaction). Returns True when it changed; then the certification rules are asked to
+    look at this person again once the transaction commits."""
+    with transaction.atomic():
+        _lock_person(user_id)
+        counting = next((a for a in candidates(user_id, lineage) if assessment_counts(a)), None)
+        changed = _apply(user_id, lineage, counting, now or timezone.now())
+    if changed:
+        events.evidence_changed([user_id])
+    return changed
+
+
+def competence_status_refresh_for(assessment, *, now=None):
+    return competence_status_refresh(
+        user_id=assessment.participant_id, lineage=assessment.competence.lineage, now=now
+    )
+
+
+def counting_by_key(assessments):
+    """Assessments in COUNTING_ORDER → {(participant_id, lineage): the first that counts}."""
+    found = {}
+    for assessment in assessments:
+        key = (assessment.participant_id, assessment.competence.lineage)
+        if key not in found and assessment_counts(assessment):
+            found[key] = assessment
+    return found
+
+
+def competence_status_rebuild(*, user_ids=None, chunk_size=2000):
+    """Recompute the whole table (or some people's rows) from the append-only history.
+
+    Reads the history person by person in chunks (bounded memory) and writes only the rows that
+    differ. Returns (rows created or changed, rows deleted).
+    """
+    people = get_user_model().objects.order_by("pk").values_list("pk", flat=True)
+    if user_ids is not None:
+        people = people.filter(pk__in=user_ids)
+    people = list(people)
+    written = deleted = 0
+    now = timezone.now()
+    for start in range(0, len(people), chunk_size):
+        chunk = people[start : start + chunk_size]
+        with transaction.atomic():
+            history = (
+                Assessment.objects.filter(participant_id__in=chunk)
+                .exclude(assessor_role=AssessorRole.SELF)
+                .select_related(*_RELATED)
+                .order_by("participant_id", "competence__lineage", *COUNTING_ORDER)
+            )
+            expected = counting_by_key(history.iterator(chunk_size=5000))
+            existing = {
+                (row.user_id, row.lineage): row
+                for row in CompetenceStatus.objects.filter(user_id__in=chunk)
+            }
+            stale = [row.pk for key, row in existing.items() if key not in expected]
+            if stale:
+                deleted += CompetenceStatus.objects.filter(pk__in=stale).delete()[0]
+            for (user_id, lineage), counting in expected.items():
+                row = existing.get((user_id, lineage))
+                if row is None or row.assessment_id != counting.pk:
+                    _apply(user_id, lineage, counting, now)
+                    written += 1
+    return written, deleted
