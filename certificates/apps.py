@@ -7,10 +7,16 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certifications et attestations")
 
     def ready(self):
+        from core.dashboard import register_panel
+        from core.navigation import NavEntry, register
         from trainings.services.events import register_evidence_listener
         from trainings.services.sessions import register_on_close
 
         from .services.decisions import request_decisions
+        from .views import home_panel
+
+        register(NavEntry(_("Ma progression"), "certificates:my_progress", "mediator", 45))
+        register_panel(15, home_panel)
 
         # After commit already: enqueue directly.
         def on_evidence(user_ids):

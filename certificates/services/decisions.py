@@ -79,7 +79,7 @@ def person_facts(user_id, rules):
         str(status.lineage): status
         for status in CompetenceStatus.objects.filter(
             user_id=user_id, lineage__in=competence_lineages
-        ).select_related("level", "competence", "assessment")
+        ).select_related("level", "competence", "assessment__assessor")
     }
     hours = counting_hours([user_id], bloc_lineages).get(user_id, {})
     return statuses, hours
@@ -417,9 +417,7 @@ def _check_manual(reason, proof):
         )
     if not proof:
         raise DomainError(
-            _(
-                "Joignez le justificatif (attestation de la certification reconnue, procès-verbal…)."
-            ),
+            _("Joignez le justificatif (certificat reconnu, procès-verbal…)."),
             "proof_required",
             field="proof",
         )
