@@ -63,6 +63,20 @@ def _lock_person(user_id):
     get_user_model().objects.select_for_update(no_key=True).only("pk").get(pk=user_id)
 
 
+def _values(counting):
+    return {
+        "competence_id": counting.competence_id,
+        "level_id": counting.level_id,
+        "level_rank": counting.level.rank,
+        "assessment_id": counting.pk,
+        "assessed_on": counting.assessed_on,
+    }
+
+
+def _matches(row, values):
+    return all(getattr(row, field) == value for field, value in values.items())
+
+
 def _apply(user_id, lineage, counting, now):
     """Write the row for (user, lineage) so it rests on `counting` (None: no row). Returns True
     when something changed."""
@@ -72,16 +86,10 @@ def _apply(user_id, lineage, counting, now):
             return False
         current.delete()
         return True
-    if current is not None and current.assessment_id == counting.pk:
+    values = _values(counting)
+    if current is not None and _matches(current, values):
         return False
-    values = {
-        "competence_id": counting.competence_id,
-        "level_id": counting.level_id,
-        "level_rank": counting.level.rank,
-        "assessment_id": counting.pk,
-        "assessed_on": counting.assessed_on,
-        "changed_at": now,
-    }
+    values["changed_at"] = now
     if current is None:
         CompetenceStatus.objects.create(user_id=user_id, lineage=lineage, **values)
     else:
@@ -151,7 +159,7 @@ def competence_status_rebuild(*, user_ids=None, chunk_size=2000):
                 deleted += CompetenceStatus.objects.filter(pk__in=stale).delete()[0]
             for (user_id, lineage), counting in expected.items():
                 row = existing.get((user_id, lineage))
-                if row is None or row.assessment_id != counting.pk:
+                if row is None or not _matches(row, _values(counting)):
                     _apply(user_id, lineage, counting, now)
                     written += 1
     return written, deleted
