@@ -418,9 +418,7 @@ class Assessment(models.Model):
                 name="assessment_self_consistent",
             ),
         ]
-        indexes = [
-            models.Index(fields=["participant", "competence", "assessed_on", "created_at"])
-        ]
+        indexes = [models.Index(fields=["participant", "competence", "assessed_on", "created_at"])]
 
     def __str__(self):
         return f"{self.participant} — {self.competence.code} : {self.level.rank}"

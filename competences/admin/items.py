@@ -24,7 +24,15 @@ def _draft_filter(field_path):
 class BlocForm(CodeCheckForm):
     class Meta:
         model = Bloc
-        fields = ["version", "code", "title", "description", "evaluation_modalities", "order"]
+        fields = [
+            "version",
+            "code",
+            "national_code",
+            "title",
+            "description",
+            "evaluation_modalities",
+            "order",
+        ]
 
 
 class CompetenceInlineForm(CodeCheckForm):
@@ -92,7 +100,7 @@ class BlocAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
 class CompetenceForm(CodeCheckForm):
     class Meta:
         model = Competence
-        fields = ["bloc", "code", "title", "description", "order"]
+        fields = ["bloc", "code", "title", "description", "order", "substantially_changed"]
 
     def clean(self):
         cleaned = super().clean()
@@ -128,6 +136,13 @@ class CompetenceAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
     list_select_related = ["bloc", "version__referential"]
     inlines = [CriterionInline]
 
+    def get_fields(self, request, obj=None):
+        fields = ["bloc", "code", "title", "description", "order"]
+        # Marking only means something against an earlier version whose evidence would count.
+        if obj is not None and services.lineage_source(obj.version) is not None:
+            fields.append("substantially_changed")
+        return fields
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "bloc":
             kwargs["queryset"] = Bloc.objects.filter(**_draft_filter("version__")).select_related(
@@ -138,6 +153,8 @@ class CompetenceAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         values = {f: getattr(obj, f) for f in ("code", "title", "description", "order")}
         if change:
+            if "substantially_changed" in form.changed_data:
+                values["substantially_changed"] = obj.substantially_changed
             run_service(
                 request, services.competence_update, competence=obj, bloc=obj.bloc, **values
             )

@@ -135,12 +135,13 @@ class ReferentialVersionAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["referential", "notes"]
+            return ["referential", "notes", "peer_assessment_needs_confirmation"]
         return [
             "referential",
             "number",
             "status",
             "notes",
+            "peer_assessment_needs_confirmation",
             "cloned_from",
             "created_at",
             "published_at",
@@ -164,11 +165,16 @@ class ReferentialVersionAdmin(ServiceAdminMixin, FrozenMixin, admin.ModelAdmin):
         return self.inlines if obj is not None else []
 
     def save_model(self, request, obj, form, change):
+        rules = {"peer_assessment_needs_confirmation": obj.peer_assessment_needs_confirmation}
         if change:
-            run_service(request, services.version_update, version=obj, notes=obj.notes)
+            run_service(request, services.version_update, version=obj, notes=obj.notes, **rules)
         else:
             created = run_service(
-                request, services.version_create, referential=obj.referential, notes=obj.notes
+                request,
+                services.version_create,
+                referential=obj.referential,
+                notes=obj.notes,
+                **rules,
             )
             adopt(obj, created)
 

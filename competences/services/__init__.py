@@ -16,6 +16,7 @@ from .content import (
     level_update,
 )
 from .copying import DEFAULT_SCALE, content_as_dicts
+from .lineage import lineage_source
 from .pathways import (
     pathway_create,
     pathway_delete,
@@ -55,6 +56,7 @@ __all__ = [
     "level_create",
     "level_delete",
     "level_update",
+    "lineage_source",
     "lock_editable_version",
     "pathway_create",
     "pathway_delete",

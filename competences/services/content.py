@@ -11,9 +11,11 @@ from core.audit import log_action
 from core.exceptions import DomainError
 
 from ..models import Bloc, Competence, Criterion, ProficiencyLevel
+from ..models.reference import new_lineage
 from ._common import apply_fields, check_code, lock_editable_version
+from .lineage import LineageAllocator, lineage_source
 
-BLOC_FIELDS = ("code", "title", "description", "evaluation_modalities", "order")
+BLOC_FIELDS = ("code", "title", "description", "evaluation_modalities", "order", "national_code")
 COMPETENCE_FIELDS = ("code", "title", "description", "order", "bloc")
 CRITERION_FIELDS = ("code", "text", "order", "competence")
 LEVEL_FIELDS = ("rank", "label", "description", "counts_as_acquired")
@@ -40,9 +42,23 @@ def _delete(obj):
         raise _in_use_error() from error
 
 
+def _inherited_lineage(model, version, code):
+    """A new row continues the lineage of its code in the version's lineage source, unless a
+    row of the version (renamed meanwhile) already carries it."""
+    return LineageAllocator(model, version, lineage_source(version)).for_code(code)
+
+
 @transaction.atomic
 def bloc_create(
-    *, actor, version, code, title, description="", evaluation_modalities="", order=None
+    *,
+    actor,
+    version,
+    code,
+    title,
+    description="",
+    evaluation_modalities="",
+    order=None,
+    national_code="",
 ):
     version = lock_editable_version(version)
     check_code(version.pk, code)
@@ -55,6 +71,8 @@ def bloc_create(
         description=description,
         evaluation_modalities=evaluation_modalities,
         order=order,
+        national_code=national_code,
+        lineage=_inherited_lineage(Bloc, version, code),
     )
     bloc.full_clean()
     bloc.save()
@@ -97,7 +115,13 @@ def competence_create(*, actor, bloc, code, title, description="", order=None):
     if order is None:
         order = _next_order(bloc.competences.all())
     competence = Competence(
-        version=version, bloc=bloc, code=code, title=title, description=description, order=order
+        version=version,
+        bloc=bloc,
+        code=code,
+        title=title,
+        description=description,
+        order=order,
+        lineage=_inherited_lineage(Competence, version, code),
     )
     competence.full_clean()
     competence.save()
@@ -105,16 +129,53 @@ def competence_create(*, actor, bloc, code, title, description="", order=None):
     return competence
 
 
+def _substantially_changed_lineage(competence, version, stored):
+    """The lineage that goes with the competence's flag: marked, a lineage of its own, so that
+    earlier evidence stops counting for it; unmarked, the lineage of its code in the lineage
+    source again (when no other row of the version took it meanwhile), else the one it has."""
+    if competence.substantially_changed == stored.substantially_changed:
+        return stored.lineage
+    if competence.substantially_changed:
+        return new_lineage()
+    allocator = LineageAllocator(Competence, version, lineage_source(version))
+    allocator.used.discard(stored.lineage)  # the competence's own lineage is not taken
+    return allocator.inherited_for(competence.code) or stored.lineage
+
+
 @transaction.atomic
-def competence_update(*, actor, competence, **fields):
-    lock_editable_version(competence.version_id)
+def competence_update(*, actor, competence, substantially_changed=None, **fields):
+    """Change a draft's competence. `substantially_changed` (True or False) marks or unmarks it
+    as substantially changed, which changes the lineage its evidence is kept by."""
+    version = lock_editable_version(competence.version_id)
+    # The lineage and the flag are read from the database, never from the caller's object (an
+    # admin form has already set the flag; a stale object would bring an old lineage back).
+    stored = Competence.objects.get(pk=competence.pk)
     apply_fields(competence, fields, COMPETENCE_FIELDS)
     _check_bloc_in_version(competence.bloc, competence.version_id)
     if "code" in fields:
         check_code(competence.version_id, competence.code, exclude=competence)
+    data = {"fields": sorted(fields)}
+    if substantially_changed is None:
+        competence.substantially_changed = stored.substantially_changed
+    else:
+        if substantially_changed and lineage_source(version) is None:
+            raise DomainError(
+                _(
+                    "Cette version n'a pas de version précédente : aucune évaluation antérieure "
+                    "ne compte pour ses compétences, rien ne peut donc être marqué comme "
+                    "modifié en profondeur."
+                ),
+                "no_lineage_source",
+                field="substantially_changed",
+            )
+        competence.substantially_changed = bool(substantially_changed)
+        data["fields"] = sorted([*fields, "substantially_changed"])
+    competence.lineage = _substantially_changed_lineage(competence, version, stored)
+    if competence.lineage != stored.lineage:
+        data.update(lineage=str(competence.lineage), previous_lineage=str(stored.lineage))
     competence.full_clean()
     competence.save()
-    log_action(actor=actor, action="competence.update", target=competence, fields=sorted(fields))
+    log_action(actor=actor, action="competence.update", target=competence, **data)
     return competence
 
 

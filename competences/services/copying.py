@@ -2,6 +2,7 @@
 plain dicts that the import, the export and the clone share."""
 
 from ..models import Bloc, Competence, Criterion, ProficiencyLevel
+from .lineage import LineageAllocator, lineage_source
 
 # (rank, label, description, counts as acquired) — data, stored in French like the content.
 DEFAULT_SCALE = [
@@ -58,8 +59,22 @@ def copy_scale(source, target):
     ProficiencyLevel.objects.bulk_create(rows)
 
 
+def _lineages(model, version, source, items):
+    """The lineage of each new row: the one its dict carries (a clone keeps its source's
+    exactly), else the lineage source's row with the same code (an import, a version started
+    empty), else a new one."""
+    allocator = LineageAllocator(model, version, source)
+    # Lineages given explicitly are reserved first, so that none is handed out twice.
+    for item in items:
+        if item.get("lineage"):
+            allocator.take(item["lineage"])
+    return [item.get("lineage") or allocator.for_code(item["code"]) for item in items]
+
+
 def bulk_content(version, blocs):
     """Write blocs → competences → criteria given as plain dicts, in three bulk inserts."""
+    source = lineage_source(version)
+    bloc_lineages = _lineages(Bloc, version, source, blocs)
     bloc_rows = [
         Bloc(
             version=version,
@@ -68,26 +83,36 @@ def bulk_content(version, blocs):
             description=bloc.get("description", ""),
             evaluation_modalities=bloc.get("evaluation_modalities", ""),
             order=bloc["order"],
+            national_code=bloc.get("national_code", ""),
+            lineage=lineage,
         )
-        for bloc in blocs
+        for bloc, lineage in zip(blocs, bloc_lineages, strict=True)
     ]
     for row in bloc_rows:
         row.full_clean(exclude=["version"], validate_unique=False, validate_constraints=False)
     Bloc.objects.bulk_create(bloc_rows)
 
-    competence_rows = []
-    for bloc, bloc_row in zip(blocs, bloc_rows, strict=True):
-        for competence in bloc["competences"]:
-            competence_rows.append(
-                Competence(
-                    version=version,
-                    bloc=bloc_row,
-                    code=competence["code"],
-                    title=competence["title"],
-                    description=competence.get("description", ""),
-                    order=competence["order"],
-                )
-            )
+    competences = [
+        (bloc_row, competence)
+        for bloc, bloc_row in zip(blocs, bloc_rows, strict=True)
+        for competence in bloc["competences"]
+    ]
+    competence_lineages = _lineages(
+        Competence, version, source, [competence for _bloc, competence in competences]
+    )
+    competence_rows = [
+        Competence(
+            version=version,
+            bloc=bloc_row,
+            code=competence["code"],
+            title=competence["title"],
+            description=competence.get("description", ""),
+            order=competence["order"],
+            substantially_changed=competence.get("substantially_changed", False),
+            lineage=lineage,
+        )
+        for (bloc_row, competence), lineage in zip(competences, competence_lineages, strict=True)
+    ]
     for row in competence_rows:
         row.full_clean(
             exclude=["version", "bloc"], validate_unique=False, validate_constraints=False
@@ -117,32 +142,56 @@ def bulk_content(version, blocs):
     return len(bloc_rows), len(competence_rows), len(criterion_rows)
 
 
-def content_as_dicts(version):
+def content_as_dicts(version, *, lineages=False):
     """A version's blocs → competences → criteria as plain dicts (the shape `bulk_content`,
-    the import and the export share)."""
+    the import and the export share).
+
+    `lineages=True` (a clone) adds each bloc's and competence's lineage, so the copy continues
+    exactly the same ones, and clears "substantially changed": the clone's competences continue
+    their source's own lineages, which earlier evidence already does not share. The file format
+    never carries lineages: an import inherits them by code.
+    """
     from ..selectors import version_with_content
 
     version = version_with_content(version)
+
+    def with_lineage(data, row, **extra):
+        if lineages:
+            data.update(lineage=row.lineage, **extra)
+        return data
+
     return [
-        {
-            "code": bloc.code,
-            "title": bloc.title,
-            "description": bloc.description,
-            "evaluation_modalities": bloc.evaluation_modalities,
-            "order": bloc.order,
-            "competences": [
-                {
-                    "code": competence.code,
-                    "title": competence.title,
-                    "description": competence.description,
-                    "order": competence.order,
-                    "criteria": [
-                        {"code": criterion.code, "text": criterion.text, "order": criterion.order}
-                        for criterion in competence.criteria.all()
-                    ],
-                }
-                for competence in bloc.competences.all()
-            ],
-        }
+        with_lineage(
+            {
+                "code": bloc.code,
+                "title": bloc.title,
+                "description": bloc.description,
+                "evaluation_modalities": bloc.evaluation_modalities,
+                "order": bloc.order,
+                "national_code": bloc.national_code,
+                "competences": [
+                    with_lineage(
+                        {
+                            "code": competence.code,
+                            "title": competence.title,
+                            "description": competence.description,
+                            "order": competence.order,
+                            "criteria": [
+                                {
+                                    "code": criterion.code,
+                                    "text": criterion.text,
+                                    "order": criterion.order,
+                                }
+                                for criterion in competence.criteria.all()
+                            ],
+                        },
+                        competence,
+                        substantially_changed=False,
+                    )
+                    for competence in bloc.competences.all()
+                ],
+            },
+            bloc,
+        )
         for bloc in version.blocs.all()
     ]

@@ -1,7 +1,8 @@
 """Referentials and the life of their versions: draft → published → retired.
 
 A published (or retired) version is frozen. "New version" clones any version into a draft; the
-clone gets new rows, so what was assessed or certified against the old rows never changes.
+clone gets new rows, so what was assessed or certified against the old rows never changes, with
+the same lineages, so that evidence on the old rows still counts on the new ones.
 """
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from ..models import (
     ReferentialVersion,
     VersionStatus,
 )
-from ._common import frozen_error, lock_editable_version
+from ._common import apply_fields, frozen_error, lock_editable_version
 from .copying import bulk_content, content_as_dicts, copy_scale
 
 
@@ -64,54 +65,96 @@ def _next_number(referential):
     return top + 1
 
 
+VERSION_FIELDS = ("notes", "peer_assessment_needs_confirmation")
+
+
 @transaction.atomic
-def version_create(*, actor, referential, notes="", scale_from=None):
+def version_create(
+    *, actor, referential, notes="", scale_from=None, peer_assessment_needs_confirmation=None
+):
     """An empty draft. Its scale is copied from `scale_from`, else from the referential's latest
-    version, else the default four levels."""
+    version, else the default four levels; so is the peer-confirmation rule unless given (a new
+    version continues the reference's rules until the hub changes them)."""
     number = _next_number(referential)
+    latest = referential.versions.order_by("-number").first()
     if scale_from is None:
-        scale_from = referential.versions.order_by("-number").first()
-    version = ReferentialVersion(referential=referential, number=number, notes=notes)
+        scale_from = latest
+    if peer_assessment_needs_confirmation is None:
+        peer_assessment_needs_confirmation = (
+            latest.peer_assessment_needs_confirmation if latest is not None else True
+        )
+    version = ReferentialVersion(
+        referential=referential,
+        number=number,
+        notes=notes,
+        peer_assessment_needs_confirmation=peer_assessment_needs_confirmation,
+    )
     version.full_clean()
     version.save()
     copy_scale(scale_from, version)
-    log_action(actor=actor, action="version.create", target=version)
+    log_action(
+        actor=actor,
+        action="version.create",
+        target=version,
+        peer_assessment_needs_confirmation=peer_assessment_needs_confirmation,
+    )
     return version
 
 
 @transaction.atomic
-def version_update(*, actor, version, notes):
+def version_update(*, actor, version, **fields):
+    """Change a draft's notes or its peer-confirmation rule (frozen with it once published)."""
     version = lock_editable_version(version)
-    version.notes = notes
+    apply_fields(version, fields, VERSION_FIELDS)
     version.full_clean()
-    version.save(update_fields=["notes"])
-    log_action(actor=actor, action="version.update", target=version)
+    version.save(update_fields=sorted(fields))
+    log_action(
+        actor=actor,
+        action="version.update",
+        target=version,
+        fields=sorted(fields),
+        peer_assessment_needs_confirmation=version.peer_assessment_needs_confirmation,
+    )
     return version
 
 
 @transaction.atomic
-def version_clone(*, actor, version, notes=""):
-    """A new draft holding a copy of `version`'s scale and content (new rows, same codes)."""
+def version_clone(*, actor, version, notes="", peer_assessment_needs_confirmation=None):
+    """A new draft holding a copy of `version`'s scale and content (new rows, same codes, same
+    lineages) and, unless given, its peer-confirmation rule."""
     referential = version.referential
     number = _next_number(referential)
+    if peer_assessment_needs_confirmation is None:
+        peer_assessment_needs_confirmation = version.peer_assessment_needs_confirmation
     draft = ReferentialVersion(
         referential=referential,
         number=number,
         cloned_from=version,
         notes=notes or _("Créée à partir de la version %(number)s.") % {"number": version.number},
+        peer_assessment_needs_confirmation=peer_assessment_needs_confirmation,
     )
     draft.full_clean()
     draft.save()
     copy_scale(version, draft)
-    counts = bulk_content(draft, content_as_dicts(version))
-    log_action(actor=actor, action="version.clone", target=draft, source=version.pk, counts=counts)
+    counts = bulk_content(draft, content_as_dicts(version, lineages=True))
+    log_action(
+        actor=actor,
+        action="version.clone",
+        target=draft,
+        source=version.pk,
+        counts=counts,
+        peer_assessment_needs_confirmation=peer_assessment_needs_confirmation,
+    )
     return draft
 
 
 @transaction.atomic
-def version_import(*, actor, code, title="", blocs, notes=""):
+def version_import(
+    *, actor, code, title="", blocs, notes="", peer_assessment_needs_confirmation=None
+):
     """A new draft of referential `code` (created, titled `title`, when new) holding `blocs`
-    (validated plain dicts, see competences.importing)."""
+    (validated plain dicts, see competences.importing). Blocs and competences continue the
+    lineages of those with the same codes in the previous version."""
     referential = Referential.objects.filter(code=code).first()
     if referential is None:
         if not title:
@@ -122,7 +165,12 @@ def version_import(*, actor, code, title="", blocs, notes=""):
                 field="title",
             )
         referential = referential_create(actor=actor, code=code, title=title)
-    version = version_create(actor=actor, referential=referential, notes=notes)
+    version = version_create(
+        actor=actor,
+        referential=referential,
+        notes=notes,
+        peer_assessment_needs_confirmation=peer_assessment_needs_confirmation,
+    )
     counts = bulk_content(version, blocs)
     log_action(actor=actor, action="version.import", target=version, counts=counts)
     return version

@@ -271,7 +271,7 @@ def _pathway_post(version, blocs, requirements=()):
         "audience": "novice",
         "min_attended_hours": "14",
         "validity_months": "36",
-        "peer_assessment_needs_confirmation": "on",
+        "national_code": "",
         "is_active": "on",
         "pathway_blocs-TOTAL_FORMS": str(len(blocs)),
         "pathway_blocs-INITIAL_FORMS": "0",
@@ -424,3 +424,120 @@ def test_changing_a_requirements_competence_moves_the_requirement(client_for, hu
     assert list(pathway.requirements.values_list("competence__code", "required_level__rank")) == [
         ("B1.C2", 4)
     ]
+
+
+def test_the_peer_confirmation_rule_is_a_checkbox_of_a_draft(client_for, hub, draft, published):
+    client = client_for(hub)
+    url = _change("referentialversion", draft.pk)
+    response = client.get(url)
+    html = response.content.decode()
+    assert 'type="checkbox" name="peer_assessment_needs_confirmation"' in html
+    assert "une fois confirmée par un formateur habilité" in html
+    data = form_data(response)
+    assert data.pop("peer_assessment_needs_confirmation") == "on"
+    assert client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.peer_assessment_needs_confirmation is False
+    entry = AuditLog.objects.filter(action="version.update").latest("pk")
+    assert entry.data["peer_assessment_needs_confirmation"] is False
+    # Frozen with the version: shown, not editable.
+    html = client.get(_change("referentialversion", published.pk)).content.decode()
+    assert "Évaluations par un pair à confirmer" in html
+    assert 'name="peer_assessment_needs_confirmation"' not in html
+
+
+def test_a_new_version_in_the_admin_gets_the_peer_confirmation_rule(client_for, hub):
+    referential = factories.ReferentialFactory(code="aidants")
+    client = client_for(hub)
+    add = reverse("admin:competences_referentialversion_add")
+    assert 'name="peer_assessment_needs_confirmation"' in client.get(add).content.decode()
+    response = client.post(add, {"referential": str(referential.pk), "notes": ""})
+    assert response.status_code == 302
+    assert referential.versions.get().peer_assessment_needs_confirmation is False  # unticked
+
+
+def test_substantially_changed_is_offered_only_when_there_is_an_earlier_version(
+    client_for, hub, draft, published
+):
+    client = client_for(hub)
+    first = draft.competences.get(code="B1.C1")
+    assert (
+        'name="substantially_changed"'
+        not in client.get(_change("competence", first.pk)).content.decode()
+    )
+    assert (
+        'name="substantially_changed"'
+        not in client.get(reverse("admin:competences_competence_add")).content.decode()
+    )
+
+    clone = services.version_clone(actor=hub, version=published)
+    competence = clone.competences.get(code="B1.C1")
+    url = _change("competence", competence.pk)
+    response = client.get(url)
+    html = response.content.decode()
+    assert 'name="substantially_changed"' in html
+    assert "ne comptent plus pour cette compétence" in html  # the help text
+    data = form_data(response)
+    data["substantially_changed"] = "on"
+    assert client.post(url, data).status_code == 302
+    competence.refresh_from_db()
+    assert competence.substantially_changed
+    assert competence.lineage != published.competences.get(code="B1.C1").lineage
+    # Saving the page again (title only) keeps its new lineage; unticking gives the old back.
+    marked = competence.lineage
+    data["title"] = "Écouter"
+    assert client.post(url, data).status_code == 302
+    competence.refresh_from_db()
+    assert competence.lineage == marked
+    data.pop("substantially_changed")
+    assert client.post(url, data).status_code == 302
+    competence.refresh_from_db()
+    assert competence.lineage == published.competences.get(code="B1.C1").lineage
+
+
+def test_a_bloc_national_code_is_edited_on_a_draft(client_for, hub, draft):
+    client = client_for(hub)
+    bloc = draft.blocs.get(code="B1")
+    url = _change("bloc", bloc.pk)
+    data = form_data(client.get(url))
+    assert data["national_code"] == ""
+    data["national_code"] = "RNCP37445-BC02"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Un code France Compétences" in response.content.decode()
+    data["national_code"] = "RNCP37445BC02"
+    assert client.post(url, data).status_code == 302
+    bloc.refresh_from_db()
+    assert bloc.national_code == "RNCP37445BC02"
+    add = reverse("admin:competences_bloc_add")
+    response = client.post(
+        add,
+        {
+            "version": str(draft.pk),
+            "code": "B3",
+            "national_code": "RS5678",
+            "title": "Animer",
+            "description": "",
+            "evaluation_modalities": "",
+            "order": "3",
+            "competences-TOTAL_FORMS": "0",
+            "competences-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert draft.blocs.get(code="B3").national_code == "RS5678"
+
+
+def test_a_pathway_national_code_is_checked_by_the_form(client_for, hub, published):
+    client = client_for(hub)
+    url = reverse("admin:competences_pathway_add") + f"?version={published.pk}"
+    assert 'name="national_code"' in client.get(url).content.decode()
+    data = _pathway_post(published, [published.blocs.get(code="B1")])
+    data["national_code"] = "RNCP 37445"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Un code France Compétences" in response.content.decode()
+    assert not Pathway.objects.exists()
+    data["national_code"] = "RNCP37445"
+    assert client.post(url, data).status_code == 302
+    assert Pathway.objects.get().national_code == "RNCP37445"

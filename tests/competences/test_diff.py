@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from competences import services
 from competences.diff import diff_versions
@@ -50,3 +51,69 @@ def test_only_versions_of_the_same_referential_compare(published):
     with pytest.raises(DomainError) as error:
         diff_versions(published, other)
     assert error.value.code == "diff_other_referential"
+
+
+def test_items_are_matched_on_their_lineage(hub, published):
+    """A renamed code was a removal and an addition; it is the same competence, whose evidence
+    still counts."""
+    clone = services.version_clone(actor=hub, version=published)
+    services.bloc_update(actor=hub, bloc=clone.blocs.get(code="B2"), code="B7")
+    services.competence_update(
+        actor=hub, competence=clone.competences.get(code="B1.C1"), code="B1.C9", title="Écoute"
+    )
+    diff = diff_versions(published, clone)
+    blocs = diff.by_name("blocs")
+    assert not blocs.added and not blocs.removed
+    assert [(c.code, c.fields) for c in blocs.changed] == [("B7", [("code", "code", "B2", "B7")])]
+    competences = diff.by_name("competences")
+    assert not competences.added and not competences.removed
+    (renamed,) = competences.changed  # B2's competences did not move: only their bloc's code
+    assert renamed.renamed and not renamed.evidence_lost
+    assert [f[0] for f in renamed.fields] == ["code", "title"]
+    assert [(c.old.code, c.code) for c in diff.renamed] == [("B2", "B7"), ("B1.C1", "B1.C9")]
+    assert not diff.substantially_changed
+    assert diff.by_name("criteria").is_empty  # their competence is the same one
+
+
+def test_a_substantially_changed_competence_is_shown_as_such(hub, published):
+    clone = services.version_clone(actor=hub, version=published)
+    services.competence_update(
+        actor=hub, competence=clone.competences.get(code="B1.C2"), substantially_changed=True
+    )
+    diff = diff_versions(published, clone)
+    competences = diff.by_name("competences")
+    assert not competences.added and not competences.removed
+    (change,) = competences.changed
+    assert change.code == "B1.C2" and change.evidence_lost and not change.renamed
+    assert [(f[0], str(f[2]), str(f[3])) for f in change.fields] == [
+        ("evidence", "comptent", "ne comptent plus")
+    ]
+    assert [c.code for c in diff.substantially_changed] == ["B1.C2"]
+    assert diff.by_name("criteria").is_empty
+    assert diff.totals() == {"added": 0, "removed": 0, "changed": 1}
+
+    # A version later, still the same: what was assessed on version 1 does not count.
+    services.version_publish(actor=hub, version=clone)
+    third = services.version_clone(actor=hub, version=clone)
+    assert [c.code for c in diff_versions(published, third).substantially_changed] == ["B1.C2"]
+    assert diff_versions(clone, third).is_empty
+
+
+def test_the_compare_page_shows_renamed_and_substantially_changed_items(client_for, hub, published):
+    clone = services.version_clone(actor=hub, version=published)
+    services.competence_update(
+        actor=hub, competence=clone.competences.get(code="B1.C1"), code="B1.C9"
+    )
+    services.competence_update(
+        actor=hub, competence=clone.competences.get(code="B2.C1"), substantially_changed=True
+    )
+    response = client_for(hub).get(
+        reverse("competences:compare", args=[published.referential.code]),
+        {"old": published.number, "new": clone.number},
+    )
+    html = response.content.decode()
+    assert "Compétences modifiées en profondeur" in html
+    assert f"faites sur la version {published.number} ne comptent pas" in html
+    assert "Codes renommés" in html
+    assert '<span class="code">B1.C1</span> <span aria-hidden="true">→</span>' in html
+    assert "ne comptent plus" in html

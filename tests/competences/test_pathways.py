@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from competences import selectors, services
 from competences.models import PathwayAudience, PathwayRequirement
@@ -26,10 +27,24 @@ def _create(hub, version, blocs, **extra):
 
 def test_create_a_pathway_with_its_blocs(hub, published):
     blocs = list(published.blocs.order_by("code"))
-    pathway = _create(hub, published, blocs, peer_assessment_needs_confirmation=False)
+    pathway = _create(hub, published, blocs, national_code="RNCP37445")
     assert list(pathway.pathway_blocs.values_list("bloc__code", "order")) == [("B1", 1), ("B2", 2)]
     assert pathway.validity_months == 36
-    assert pathway.peer_assessment_needs_confirmation is False
+    assert pathway.national_code == "RNCP37445"
+
+
+def test_the_peer_confirmation_rule_is_not_a_pathway_setting(hub, published):
+    """It moved to the version: a pathway cannot waive it for the assessments it reads."""
+    with pytest.raises(TypeError):
+        _create(hub, published, [], peer_assessment_needs_confirmation=False)
+
+
+@pytest.mark.parametrize("code", ["37445", "RNCP12", "rncp37445", "RS", "RNCP37445 BC02"])
+def test_a_national_code_has_the_france_competences_shape(hub, published, code):
+    with pytest.raises(ValidationError) as error:
+        _create(hub, published, [], national_code=code)
+    assert "national_code" in error.value.message_dict
+    assert not published.pathways.exists()
 
 
 def test_a_pathway_needs_a_published_version(hub, draft):

@@ -181,3 +181,69 @@ def test_default_export_version_prefers_the_latest_published(hub, published):
     assert selectors.default_export_version(published.referential) == published
     services.version_retire(actor=hub, version=published)
     assert selectors.default_export_version(published.referential) == draft
+
+
+def test_the_peer_confirmation_rule_belongs_to_the_version(hub, published):
+    assert published.peer_assessment_needs_confirmation is True
+    published.peer_assessment_needs_confirmation = False
+    published.save(update_fields=["peer_assessment_needs_confirmation"])
+    clone = services.version_clone(actor=hub, version=published)
+    assert clone.peer_assessment_needs_confirmation is False  # copied from its source
+    empty = services.version_create(actor=hub, referential=published.referential)
+    assert empty.peer_assessment_needs_confirmation is False  # continues the latest version
+    strict = services.version_clone(
+        actor=hub, version=published, peer_assessment_needs_confirmation=True
+    )
+    assert strict.peer_assessment_needs_confirmation is True
+    first = services.version_create(
+        actor=hub,
+        referential=services.referential_create(actor=hub, code="neuf", title="Neuf"),
+    )
+    assert first.peer_assessment_needs_confirmation is True  # the model's default
+
+
+def test_the_peer_confirmation_rule_is_edited_on_drafts_only(hub, published, draft):
+    services.version_update(actor=hub, version=draft, peer_assessment_needs_confirmation=False)
+    draft.refresh_from_db()
+    assert draft.peer_assessment_needs_confirmation is False and draft.notes == ""
+    entry = AuditLog.objects.filter(action="version.update").latest("pk")
+    assert entry.data["fields"] == ["peer_assessment_needs_confirmation"]
+    assert entry.data["peer_assessment_needs_confirmation"] is False
+    with pytest.raises(DomainError) as error:
+        services.version_update(
+            actor=hub, version=published, peer_assessment_needs_confirmation=False
+        )
+    assert error.value.code == "version_frozen"
+    published.refresh_from_db()
+    assert published.peer_assessment_needs_confirmation is True
+    with pytest.raises(TypeError):
+        services.version_update(actor=hub, version=draft, number=9)
+
+
+def test_an_import_may_set_the_peer_confirmation_rule(hub):
+    blocs = [
+        {
+            "code": "B1",
+            "title": "Bloc",
+            "order": 1,
+            "competences": [
+                {
+                    "code": "B1.C1",
+                    "title": "Compétence",
+                    "order": 1,
+                    "criteria": [{"code": "B1.C1.1", "text": "Critère", "order": 1}],
+                }
+            ],
+        }
+    ]
+    version = services.version_import(
+        actor=hub,
+        code="pairs",
+        title="Pairs",
+        blocs=blocs,
+        peer_assessment_needs_confirmation=False,
+    )
+    assert version.peer_assessment_needs_confirmation is False
+    again = services.version_import(actor=hub, code="pairs", blocs=blocs)
+    assert again.peer_assessment_needs_confirmation is False
+    assert again.competences.get().lineage == version.competences.get().lineage

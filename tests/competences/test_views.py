@@ -264,6 +264,44 @@ def test_pathway_page_shows_blocs_competences_levels_hours_validity(
     assert client_for(user).get(missing).status_code == 404
 
 
+def test_pathway_page_shows_national_codes_and_the_versions_rule(client_for, user, published):
+    published.blocs.filter(code="B2").update(national_code="RNCP37445BC02")
+    published.peer_assessment_needs_confirmation = False
+    published.save(update_fields=["peer_assessment_needs_confirmation"])
+    pathway = factories.make_pathway(published, code="socle", national_code="RNCP37445")
+    url = reverse(
+        "competences:pathway_detail", args=[published.referential.code, published.number, "socle"]
+    )
+    html = client_for(user).get(url).content.decode()
+    assert "<dd>RNCP37445</dd>" in html
+    assert "Code France Compétences : RNCP37445BC02" in html
+    assert "comptent directement" in html
+    assert "à confirmer par un formateur habilité" not in html
+    pathway.national_code = ""
+    pathway.save(update_fields=["national_code"])
+    assert "Code France Compétences</dt>" not in client_for(user).get(url).content.decode()
+
+
+def test_version_page_shows_the_rule_national_codes_and_marked_competences(
+    client_for, user, hub, published
+):
+    published.blocs.filter(code="B1").update(national_code="RNCP37445BC01")
+    html = client_for(user).get(_detail(published)).content.decode()
+    assert "Code France Compétences : RNCP37445BC01" in html
+    assert "ne comptent qu'une fois confirmées par un formateur habilité" in html
+    assert "modifiée en profondeur" not in html
+
+    clone = services.version_clone(
+        actor=hub, version=published, peer_assessment_needs_confirmation=False
+    )
+    services.competence_update(
+        actor=hub, competence=clone.competences.get(code="B1.C2"), substantially_changed=True
+    )
+    html = client_for(hub).get(_detail(clone)).content.decode()
+    assert "Les évaluations faites par un formateur pair comptent sans confirmation." in html
+    assert html.count('<span class="badge badge-warn">modifiée en profondeur</span>') == 1
+
+
 # Hub management ---------------------------------------------------------------------------------
 
 

@@ -5,14 +5,15 @@ from django.utils import timezone
 
 from competences.models import Bloc
 
-from ..models import TrainerAccreditation
+from ..models import AccreditationSource, TrainerAccreditation
 
 VALID, EXPIRED, REVOKED, FUTURE = "valid", "expired", "revoked", "future"
 
 
 def accreditations_list(*, search="", bloc_code="", state="", today=None):
     today = today or timezone.localdate()
-    qs = TrainerAccreditation.objects.select_related(
+    # The hub's own grants: a peer trainer's right follows their bloc validation.
+    qs = TrainerAccreditation.objects.filter(source=AccreditationSource.HUB).select_related(
         "user", "bloc__version__referential", "granted_by"
     )
     if search:

@@ -12,7 +12,7 @@ from core.audit import log_action
 from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator
 
-from ..models import TrainerAccreditation
+from ..models import AccreditationSource, TrainerAccreditation
 from .session_rules import full_clean_or_error
 
 
@@ -110,6 +110,14 @@ def accreditation_revoke(*, actor, accreditation, reason=""):
     accreditation = TrainerAccreditation.objects.select_for_update().get(pk=accreditation.pk)
     if accreditation.revoked_at is not None:
         raise DomainError(_("Cette habilitation est déjà retirée."), "already_revoked")
+    if accreditation.source != AccreditationSource.HUB:
+        raise DomainError(
+            _(
+                "Ce droit de formateur pair vient d'une validation de bloc : retirez la "
+                "validation pour y mettre fin."
+            ),
+            "peer_right_from_validation",
+        )
     accreditation.revoked_at = timezone.now()
     if reason.strip():
         accreditation.note = "\n".join(
