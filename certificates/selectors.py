@@ -2,38 +2,147 @@
 upcoming sessions that would bring it. Every figure comes from the current-status table and the
 counting hours, through the same eligibility function the decisions use."""
 
-from django.db.models import Exists, OuterRef, Prefetch
+from collections import defaultdict
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from accounts.models import Membership
 from competences.models import Pathway, VersionStatus
-from trainings.models import Assessment, AssessorRole, Registration, RegistrationStatus, Session
-from trainings.selectors.attendance import COUNTING_SESSION_STATUSES
+from trainings.models import (
+    Assessment,
+    AssessorRole,
+    CompetenceStatus,
+    Registration,
+    RegistrationStatus,
+    Session,
+)
+from trainings.selectors.attendance import (
+    COUNTING_SESSION_STATUSES,
+    counting_hours,
+    registered_participants,
+)
 
 from .models import BlocValidation, Enrollment, EnrollmentStatus, PathwayCertification
-from .services.decisions import person_facts, verdict_for
+from .services.decisions import person_facts, rule_lineages, verdict_for
 
 UPCOMING_PER_PATHWAY = 5
 
 
-def enrollments_of(user):
-    return (
-        Enrollment.objects.filter(user=user)
-        .exclude(status=EnrollmentStatus.WITHDRAWN)
-        .select_related("pathway__version__referential", "rule_set")
-        .prefetch_related(
-            Prefetch(
-                "blocvalidations",
-                queryset=BlocValidation.objects.filter(is_current=True).select_related("bloc"),
-                to_attr="current_validations",
-            ),
-            Prefetch(
-                "pathwaycertifications",
-                queryset=PathwayCertification.objects.filter(is_current=True),
-                to_attr="current_certifications",
-            ),
-        )
-        .order_by("enrolled_at", "pk")
+def _with_decisions(queryset):
+    return queryset.select_related("pathway__version__referential", "rule_set").prefetch_related(
+        Prefetch(
+            "blocvalidations",
+            queryset=BlocValidation.objects.filter(is_current=True).select_related("bloc"),
+            to_attr="current_validations",
+        ),
+        Prefetch(
+            "pathwaycertifications",
+            queryset=PathwayCertification.objects.filter(is_current=True),
+            to_attr="current_certifications",
+        ),
     )
+
+
+def enrollments_of(user):
+    return _with_decisions(
+        Enrollment.objects.filter(user=user).exclude(status=EnrollmentStatus.WITHDRAWN)
+    ).order_by("enrolled_at", "pk")
+
+
+def enrollment_for_hub(pk):
+    """One enrolment with its person, rule set, and every decision taken on it (history)."""
+    return (
+        _with_decisions(Enrollment.objects.filter(pk=pk))
+        .select_related("user", "enrolled_by")
+        .first()
+    )
+
+
+def decisions_of(enrollment):
+    """Every decision of an enrolment, current or not, newest first."""
+    blocs = list(
+        BlocValidation.objects.filter(enrollment=enrollment)
+        .select_related("bloc", "decided_by", "withdrawn_by", "rule_set")
+        .order_by("-decided_at", "-pk")
+    )
+    certifications = list(
+        PathwayCertification.objects.filter(enrollment=enrollment)
+        .select_related("decided_by", "withdrawn_by", "rule_set")
+        .order_by("-decided_at", "-pk")
+    )
+    return blocs, certifications
+
+
+def enrollments_for_hub(*, search="", pathway=None, status="", departement="", structure=""):
+    """Every enrolment of the network, newest first, filtered; paginate it."""
+    qs = Enrollment.objects.select_related("user", "pathway__version__referential", "rule_set")
+    if search:
+        qs = qs.filter(
+            Q(user__email__icontains=search)
+            | Q(user__last_name__icontains=search)
+            | Q(user__first_name__icontains=search)
+        )
+    if pathway is not None:
+        qs = qs.filter(pathway=pathway)
+    if status:
+        qs = qs.filter(status=status)
+    if departement:
+        qs = qs.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("user"), structure__commune__departement_id=departement
+                )
+            )
+        )
+    if structure:
+        qs = qs.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("user"), structure__name__icontains=structure
+                )
+            )
+        )
+    return qs.order_by("-enrolled_at", "-pk")
+
+
+def attach_verdicts(enrollments):
+    """Set `verdict` on each enrolment of a page: two queries per rule set on the page (the
+    statuses of its people, their counting hours), whatever the number of rows."""
+    by_rule_set = defaultdict(list)
+    for enrollment in enrollments:
+        by_rule_set[enrollment.rule_set_id].append(enrollment)
+    for group in by_rule_set.values():
+        rules = group[0].rule_set.rules
+        competence_lineages, bloc_lineages = rule_lineages(rules)
+        user_ids = [enrollment.user_id for enrollment in group]
+        statuses = defaultdict(dict)
+        for status in CompetenceStatus.objects.filter(
+            user_id__in=user_ids, lineage__in=competence_lineages
+        ).select_related("level"):
+            statuses[status.user_id][str(status.lineage)] = status
+        hours = counting_hours(user_ids, bloc_lineages)
+        for enrollment in group:
+            enrollment.verdict = verdict_for(
+                rules, statuses[enrollment.user_id], hours.get(enrollment.user_id, {})
+            )
+    return enrollments
+
+
+def session_participants_progress(session):
+    """The session's registered participants, each with their active enrolments and verdicts."""
+    registrations = list(registered_participants(session))
+    enrollments = list(
+        Enrollment.objects.filter(user__in=[r.user_id for r in registrations])
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .select_related("pathway", "rule_set")
+        .order_by("pathway__title", "pk")
+    )
+    attach_verdicts(enrollments)
+    by_user = defaultdict(list)
+    for enrollment in enrollments:
+        by_user[enrollment.user_id].append(enrollment)
+    return [(registration, by_user[registration.user_id]) for registration in registrations]
 
 
 def open_pathways_for(user):
@@ -83,12 +192,13 @@ def _upcoming_sessions(user, lineages, now):
     )
 
 
-def progress_of(user, *, now=None, assume=None):
-    """[{enrollment, verdict, statuses, hours, self_assessments, upcoming}] for each active
-    enrolment. Queries per enrolment are constant (a person follows a handful of pathways)."""
+def progress_of(user, *, now=None, assume=None, enrollments=None):
+    """[{enrollment, verdict, hours, blocs: [{result, validation, rows}], upcoming,
+    certification}] for each active enrolment (or the given ones, of that user). Queries per
+    enrolment are constant (a person follows a handful of pathways)."""
     now = now or timezone.now()
     result = []
-    for enrollment in enrollments_of(user):
+    for enrollment in enrollments if enrollments is not None else enrollments_of(user):
         rules = enrollment.rule_set.rules
         statuses, hours = person_facts(user.pk, rules)
         verdict = verdict_for(rules, statuses, hours, assume=assume)

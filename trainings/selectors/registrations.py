@@ -1,15 +1,42 @@
 """Reads about a mediator's own registrations."""
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
-from ..models import Registration, RegistrationStatus, SessionStatus, Slot
+from ..models import (
+    ATTENDED_STATUSES,
+    Attendance,
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+    Slot,
+)
+
+
+def _attended_marks():
+    return Attendance.objects.filter(is_current=True, status__in=ATTENDED_STATUSES)
+
+
+def registration_has_attended(registration):
+    """Has the person signed (present or late, current mark) at least one slot? Such a
+    registration can no longer be cancelled: its hours count for a certification."""
+    return _attended_marks().filter(registration=registration).exists()
+
+
+def with_has_attended(queryset):
+    """Registrations annotated with `has_attended` (see registration_has_attended), in the same
+    query, so a page hides its « Annuler » / « Retirer » buttons without a query per row."""
+    return queryset.annotate(
+        has_attended=Exists(_attended_marks().filter(registration=OuterRef("pk")))
+    )
 
 
 def _with_session(queryset):
-    return queryset.select_related("session__structure__commune").prefetch_related(
-        Prefetch("session__slots", queryset=Slot.objects.order_by("starts_at"))
+    return with_has_attended(
+        queryset.select_related("session__structure__commune").prefetch_related(
+            Prefetch("session__slots", queryset=Slot.objects.order_by("starts_at"))
+        )
     )
 
 

@@ -20,7 +20,13 @@ from ..models import (
     _new_sign_code,
 )
 from ..selectors.attendance import sign_window
-from .session_rules import check_can_manage, ensure_session_open, lock_open_session
+from .session_rules import (
+    check_can_manage,
+    ensure_session_open,
+    full_clean_or_error,
+    lock_open_session,
+    when,
+)
 
 TRAINER_METHODS = {AttendanceMethod.TRAINER, AttendanceMethod.IMPORT}
 
@@ -29,6 +35,21 @@ def _ensure_status(status):
     if status not in AttendanceStatus.values:
         raise DomainError(
             _("Ce statut de présence n'existe pas."), "invalid_status", field="status"
+        )
+
+
+def _ensure_slot_started(slot, now):
+    """No mark, whatever its status, before the slot starts: a present mark recorded in advance
+    would count hours nobody attended yet, and an absent or excused one would prejudge the day
+    (and block the participant's own signature, which a trainer's mark takes precedence over)."""
+    if slot.starts_at > now:
+        raise DomainError(
+            _(
+                "Le créneau du %(start)s n'a pas encore commencé : la présence se saisit à partir "
+                "de son début."
+            )
+            % {"start": when(slot.starts_at)},
+            "slot_not_started",
         )
 
 
@@ -57,7 +78,7 @@ def _write_mark(*, actor, slot, registration, status, method):
         recorded_by=actor,
         is_current=True,
     )
-    mark.full_clean()
+    full_clean_or_error(mark)
     try:
         with transaction.atomic():
             mark.save()
@@ -91,6 +112,7 @@ def attendance_record(*, actor, slot, registration, status, method=AttendanceMet
     ensure_session_open(session)
     check_can_manage(actor, session)
     _ensure_status(status)
+    _ensure_slot_started(slot, timezone.now())
     with transaction.atomic():
         lock_open_session(session)
         registration = _lock_registration(registration)
@@ -155,6 +177,8 @@ def normalise_code(code):
 def _sign(*, actor, sign_code, registration, method, now):
     slot = sign_code.slot
     ensure_session_open(slot.session)
+    # Self-signing keeps its window, which opens a little before the slot (people arriving
+    # early sign at the door): the signer is there, unlike a mark a trainer would record ahead.
     opens, closes = sign_window(slot)
     if not opens <= now <= closes:
         raise DomainError(

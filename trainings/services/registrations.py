@@ -19,6 +19,7 @@ from core.permissions import is_hub_coordinator
 
 from .. import emails
 from ..models import FROZEN_STATUSES, Registration, RegistrationStatus, SessionStatus
+from ..selectors.registrations import registration_has_attended
 from ..selectors.sessions import ACTIVE_REGISTRATION, is_session_trainer
 from .session_rules import check_can_manage, full_clean_or_error, lock, registered_count
 
@@ -177,13 +178,42 @@ def promote_waiting(*, session, actor=None):
     return waiting
 
 
+def _check_not_attended(registration, *, own):
+    """Hours count only for active registrations: cancelling one that has present or late marks
+    would silently erase hours the person attended. A trainer who marked someone by mistake
+    corrects the marks (absent) first, then removes them."""
+    if not registration_has_attended(registration):
+        return
+    message = (
+        _(
+            "Vous avez déjà émargé à cette session : votre inscription ne peut plus être annulée "
+            "(vos heures de présence comptent pour votre certification)."
+        )
+        if own
+        else _(
+            "Cette personne a déjà émargé à cette session : son inscription ne peut plus être "
+            "annulée (ses heures de présence comptent pour sa certification)."
+        )
+    )
+    raise DomainError(message, "has_attendance")
+
+
 @transaction.atomic
 def registration_cancel(*, actor, registration):
     """The participant cancels (before the session starts), or a trainer of the session or the
-    hub removes them (until the session is closed). A freed place goes to the waiting list."""
-    session = lock(registration.session)
-    registration = Registration.objects.select_related("user").get(pk=registration.pk)
+    hub removes them (until the session is closed). A freed place goes to the waiting list.
+    Refused once the person has attended a slot (see _check_not_attended)."""
     own = actor.pk == registration.user_id
+    _check_not_attended(registration, own=own)
+    session = lock(registration.session)
+    # Marks are written under the session lock too (lock_open_session, FOR NO KEY UPDATE, which
+    # our FOR UPDATE excludes) and then the registration's: same order here, and the check
+    # above is made again below, under both locks, so a mark recorded meanwhile is seen.
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=registration.pk)
+    )
     if not own:
         check_can_manage(actor, session)
     if registration.status == RegistrationStatus.CANCELLED:
@@ -199,6 +229,7 @@ def registration_cancel(*, actor, registration):
             _("La session a commencé : prévenez le formateur ou la formatrice de votre absence."),
             "session_started",
         )
+    _check_not_attended(registration, own=own)
     was_registered = registration.status == RegistrationStatus.REGISTERED
     registration.status = RegistrationStatus.CANCELLED
     registration.status_changed_at = now

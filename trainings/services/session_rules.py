@@ -25,6 +25,11 @@ EDITABLE_STATUSES = (SessionStatus.DRAFT, SessionStatus.PUBLISHED)
 # 9999 overflowed when a session was duplicated weeks later.
 SLOT_HORIZON_YEARS = 5
 SLOT_HORIZON = datetime.timedelta(days=365 * SLOT_HORIZON_YEARS + 1)
+# A slot is a stretch of training that attended hours are counted from: shorter than half an
+# hour is a typing slip (9:00–9:05), longer than a day's work is one (a wrong end date), and
+# either would put nonsense into the hours a certification rests on.
+MIN_SLOT_MINUTES = 30
+MAX_SLOT_HOURS = 12
 # Peer sessions are small groups; the session form offers the same bound.
 MAX_CAPACITY = 500
 
@@ -54,15 +59,31 @@ def when(value):
     return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
+def domain_error_from(error):
+    """The first error of a ValidationError as a DomainError that keeps the error's field and its
+    own code ("max_length", "unique", a constraint's violation_error_code...): a view shows the
+    message on that field, and callers match on the code instead of on the message. Errors
+    raised without a code get "invalid", Django's own default."""
+    if hasattr(error, "error_dict"):
+        field, errors = next(iter(error.error_dict.items()))
+    else:
+        field, errors = NON_FIELD_ERRORS, error.error_list
+    first = errors[0]
+    return DomainError(
+        next(iter(first)),  # iterating a ValidationError yields its message with params applied
+        first.code or "invalid",
+        field=None if field == NON_FIELD_ERRORS else field,
+        params=first.params,
+    )
+
+
 def full_clean_or_error(instance, **kwargs):
-    """full_clean(), with the first validation message raised as a DomainError."""
+    """full_clean(), with the first validation error raised as a DomainError (see
+    domain_error_from)."""
     try:
         instance.full_clean(**kwargs)
     except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise DomainError(
-            messages[0], "invalid", field=None if field == NON_FIELD_ERRORS else field
-        ) from error
+        raise domain_error_from(error) from error
 
 
 def check_can_manage(actor, session):
@@ -122,6 +143,10 @@ def validate_slots(slots, *, existing, allow_past, now):
             existing[slot.id].starts_at == slot.starts_at
             and existing[slot.id].ends_at == slot.ends_at
         )
+        # Only new or moved slots: one saved before these bounds keeps its hours and must not
+        # block every later edit of its session.
+        if not unchanged:
+            _validate_slot_length(index, slot)
         if not unchanged and slot.ends_at > now + SLOT_HORIZON:
             raise DomainError(
                 _("Créneau n°%(n)s : il est prévu à plus de %(years)s ans (%(start)s).")
@@ -145,6 +170,32 @@ def validate_slots(slots, *, existing, allow_past, now):
                 "slot_overlap",
                 field="slots",
             )
+
+
+def _validate_slot_length(index, slot):
+    """Between MIN_SLOT_MINUTES and MAX_SLOT_HOURS long."""
+    length = slot.ends_at - slot.starts_at
+    bounds = {"n": index, "start": when(slot.starts_at), "end": when(slot.ends_at)}
+    if length < datetime.timedelta(minutes=MIN_SLOT_MINUTES):
+        raise DomainError(
+            _(
+                "Créneau n°%(n)s (du %(start)s au %(end)s) : un créneau dure au moins "
+                "%(minutes)s minutes."
+            )
+            % {**bounds, "minutes": MIN_SLOT_MINUTES},
+            "slot_too_short",
+            field="slots",
+        )
+    if length > datetime.timedelta(hours=MAX_SLOT_HOURS):
+        raise DomainError(
+            _(
+                "Créneau n°%(n)s (du %(start)s au %(end)s) : un créneau dure au plus %(hours)s "
+                "heures ; découpez-le en plusieurs créneaux."
+            )
+            % {**bounds, "hours": MAX_SLOT_HOURS},
+            "slot_too_long",
+            field="slots",
+        )
 
 
 def validate_version_and_competences(version, competences):

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -48,6 +49,7 @@ def attendance_grid(request, pk):
             "grid": grid,
             "statuses": AttendanceStatus.choices,
             "frozen": session.is_frozen,
+            "now": timezone.now(),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -92,6 +94,7 @@ def attendance_cell(request, pk, slot_pk, registration_pk):
             "mark": selectors.current_mark(slot, registration),
             "statuses": AttendanceStatus.choices,
             "frozen": session.is_frozen,
+            "now": timezone.now(),
             "error": error,
             "saved": saved,
             "hours": selectors.registration_hours(registration),

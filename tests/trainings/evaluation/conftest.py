@@ -37,3 +37,12 @@ def participant(registrations):
 @pytest.fixture
 def slots(session_now):
     return list(session_now.slots.order_by("starts_at"))
+
+
+@pytest.fixture
+def afternoon(monkeypatch, slots):
+    """The clock moved five minutes into the second slot, so that both slots have started: no
+    mark is recorded on a slot before it starts."""
+    later = slots[1].starts_at + datetime.timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    return later

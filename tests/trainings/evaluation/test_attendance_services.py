@@ -60,11 +60,17 @@ def test_same_status_adds_no_row(trainer, slots, registrations):
     assert Attendance.objects.count() == 1
 
 
-def test_trainer_may_mark_a_future_slot(trainer, slots, registrations):
-    _mark, created = services.attendance_record(
-        actor=trainer, slot=slots[1], registration=registrations[0], status="excused"
-    )
-    assert created
+@pytest.mark.parametrize("status", ["present", "late", "excused", "absent"])
+def test_no_mark_before_the_slot_starts(status, trainer, slots, registrations):
+    """A mark recorded ahead would count hours nobody attended yet (or prejudge the day)."""
+    with pytest.raises(DomainError) as error:
+        services.attendance_record(
+            actor=trainer, slot=slots[1], registration=registrations[0], status=status
+        )
+    assert error.value.code == "slot_not_started"
+    assert "n'a pas encore commencé" in error.value.message
+    assert not Attendance.objects.exists()
+    assert not AuditLog.objects.filter(action="attendance.record").exists()
 
 
 def test_hub_may_record(hub_user, slots, registrations):
@@ -108,7 +114,7 @@ def test_bad_trainer_marks_are_refused(case, code, session_now, trainer, slots, 
         assert "clôturée" in error.value.message
 
 
-def test_record_many_is_all_or_nothing(trainer, session_now, slots, registrations):
+def test_record_many_is_all_or_nothing(trainer, session_now, slots, registrations, afternoon):
     waiting = factories.RegistrationFactory(session=session_now, status=RegistrationStatus.WAITING)
     with pytest.raises(DomainError):
         services.attendance_record_many(
@@ -125,7 +131,9 @@ def test_record_many_is_all_or_nothing(trainer, session_now, slots, registration
     assert created == 2
 
 
-def test_attended_hours_count_present_and_late_current_marks(trainer, slots, registrations):
+def test_attended_hours_count_present_and_late_current_marks(
+    trainer, slots, registrations, afternoon
+):
     user = registrations[0].user
     services.attendance_record(
         actor=trainer, slot=slots[0], registration=registrations[0], status="present"
@@ -143,7 +151,9 @@ def test_attended_hours_count_present_and_late_current_marks(trainer, slots, reg
     )
     assert attended_hours(user) == Decimal("3.5")
     # Another session adds up in the all-sessions total.
-    other = factories.make_session(trainer=trainer, slots=1)
+    other = factories.make_session(
+        trainer=trainer, slots=1, start=slots[0].starts_at - datetime.timedelta(days=2)
+    )
     registration = factories.RegistrationFactory(session=other, user=user)
     services.attendance_record(
         actor=trainer, slot=other.slots.get(), registration=registration, status="present"

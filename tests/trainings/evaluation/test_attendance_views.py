@@ -62,7 +62,9 @@ def test_htmx_cell_shows_a_refusal(client_for, session_now, trainer, registratio
     assert not Attendance.objects.exists()
 
 
-def test_whole_grid_post_without_javascript(client_for, session_now, trainer, registrations, slots):
+def test_whole_grid_post_without_javascript(
+    client_for, session_now, trainer, registrations, slots, afternoon
+):
     client = client_for(trainer)
     data = {
         f"mark-{slots[0].pk}-{registrations[0].pk}": "present",

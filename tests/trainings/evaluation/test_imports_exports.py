@@ -152,7 +152,9 @@ def test_import_needs_a_trainer_and_an_open_session(session_now, trainer):
 # Attendance.
 
 
-def test_import_attendance_by_slot_start_and_number(session_now, trainer, registrations, slots):
+def test_import_attendance_by_slot_start_and_number(
+    session_now, trainer, registrations, slots, afternoon
+):
     upload = csv_file(
         [
             ["email", "créneau", "statut"],
