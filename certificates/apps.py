@@ -16,6 +16,7 @@ class CertificatesConfig(AppConfig):
         from .views import home_panel
 
         register(NavEntry(_("Ma progression"), "certificates:my_progress", "mediator", 45))
+        register(NavEntry(_("Suivi des parcours"), "certificates:enrollment_list", "hub", 75))
         register_panel(15, home_panel)
 
         # After commit already: enqueue directly.

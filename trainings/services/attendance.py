@@ -20,6 +20,7 @@ from ..models import (
     _new_sign_code,
 )
 from ..selectors.attendance import sign_window
+from . import events
 from .session_rules import (
     check_can_manage,
     ensure_session_open,
@@ -97,6 +98,8 @@ def _write_mark(*, actor, slot, registration, status, method):
         method=method,
         previous=current.status if current else None,
     )
+    # Attended hours count toward pathways: the certification rules look again after commit.
+    events.evidence_changed([registration.user_id])
     return mark, True
 
 
