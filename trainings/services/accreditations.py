@@ -60,6 +60,7 @@ def accreditation_grant(*, actor, user, blocs, valid_from, valid_until, note="")
             )
         overlapping = TrainerAccreditation.objects.filter(
             user=user,
+            source=AccreditationSource.HUB,  # a peer right from a validation may coexist
             revoked_at__isnull=True,
             bloc__code=bloc.code,
             bloc__version__referential_id=bloc.version.referential_id,

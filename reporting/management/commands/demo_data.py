@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
+from certificates import demo as certificates_demo
 from competences import demo as competences_demo
 from trainings import demo as trainings_demo
 from trainings import demo_evaluation
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         competences_demo.build(network)
         trainings_demo.build(network)
         demo_evaluation.build(network)
+        certificates_demo.build(network)
         password = accounts_demo.DEMO_PASSWORD
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(f"Mot de passe de tous les comptes : {password}")
