@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from certificates.services import enrollment_create
 from tests import factories
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -45,7 +46,13 @@ def data():
     participant = session.registrations.first().user
     factories.MembershipFactory(user=participant)
     version = session.version
+    pathway = factories.make_pathway(version, blocs=["B1"], min_attended_hours=7)
+    enrollment = enrollment_create(actor=participant, user=participant, pathway=pathway)
+    factories.AssessmentFactory(
+        session=session, participant=participant, competence=session.competences.first()
+    )
     return {
+        "enrollment": enrollment,
         "trainer": trainer,
         "participant": participant,
         "session": session,
@@ -80,6 +87,7 @@ def test_mediator_pages(page, login, data):
         "/formations/evaluations/",
         "/formations/evaluations/auto-positionnement/",
         "/formations/emargement/signer/",
+        "/progression/",
     ]:
         _check(page, url)
 
@@ -95,6 +103,7 @@ def test_trainer_pages(page, login, data):
         f"/formations/sessions/{pk}/emargement/",
         f"/formations/sessions/{pk}/evaluations/",
         f"/formations/sessions/{pk}/imports-exports/",
+        f"/progression/sessions/{pk}/",
     ]:
         _check(page, url)
 
@@ -107,6 +116,9 @@ def test_hub_pages(page, login, data):
         "/referentiels/gestion/importer/",
         "/formations/habilitations/",
         "/formations/habilitations/accorder/",
+        "/progression/suivi/",
+        "/progression/suivi/inscrire/",
+        f"/progression/suivi/{data['enrollment'].pk}/",
     ]:
         _check(page, url)
 
