@@ -173,3 +173,20 @@ def test_simulation_says_what_would_follow(client, world, enrollment):
     assert "Blocs au niveau requis : B1." in text
     assert "0 h suivies sur 7 h requises" in text
     assert not BlocValidation.objects.exists()
+
+
+def test_admin_lists_decisions_read_only(client, world, enrollment):
+    assess_all(world)
+    services.enrollment_decide(enrollment_id=enrollment.pk)
+    world.hub.is_staff = True
+    world.hub.is_superuser = True
+    world.hub.save()
+    client.force_login(world.hub)
+    for name in ["enrollment", "blocvalidation", "pathwaycertification"]:
+        response = client.get(reverse(f"admin:certificates_{name}_changelist"))
+        assert response.status_code == 200
+    validation = BlocValidation.objects.get()
+    url = reverse("admin:certificates_blocvalidation_change", args=[validation.pk])
+    client.post(url, {"reason": "changé"})
+    validation.refresh_from_db()
+    assert validation.reason == ""
