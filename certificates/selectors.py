@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Membership
-from competences.models import Pathway, VersionStatus
+from competences.models import Criterion, Pathway, VersionStatus
 from trainings.models import (
     Assessment,
     AssessorRole,
@@ -173,6 +173,23 @@ def _latest_self_assessments(user, lineages):
     return latest
 
 
+def _with_criteria(rules, missing):
+    """[{result, criteria}] for the missing competences: what the trainer will observe (the
+    criteria of the rule set's version), in one query."""
+    if not missing:
+        return []
+    criteria = defaultdict(list)
+    for criterion in (
+        Criterion.objects.filter(
+            version_id=rules["version"], competence__lineage__in=[c.lineage for c in missing]
+        )
+        .select_related("competence")
+        .order_by("order", "code")
+    ):
+        criteria[str(criterion.competence.lineage)].append(criterion)
+    return [{"result": c, "criteria": criteria[c.lineage]} for c in missing]
+
+
 def _upcoming_sessions(user, lineages, now):
     """Open sessions to come that target one of these competence lineages, not joined yet."""
     joined = Registration.objects.filter(session=OuterRef("pk"), user=user).exclude(
@@ -226,6 +243,7 @@ def progress_of(user, *, now=None, assume=None, enrollments=None):
                     }
                     for bloc in verdict.blocs
                 ],
+                "missing": _with_criteria(rules, [c for b in verdict.blocs for c in b.missing]),
                 "upcoming": _upcoming_sessions(user, missing, now) if missing else [],
                 "certification": next(iter(enrollment.current_certifications), None),
             }

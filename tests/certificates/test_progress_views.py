@@ -22,6 +22,9 @@ def test_progress_page_shows_levels_what_is_missing_and_sessions_to_come(world, 
     assert "Ce qui me manque" in page
     assert "niveau actuel « en cours d&#x27;acquisition », niveau requis « acquis »" in page
     assert "pas encore évaluée" in page
+    criterion = world.competences[2].criteria.order_by("order").first()
+    assert f"Critères d'évaluation de {world.competences[2].code}" in page
+    assert criterion.text in page
     assert "0 h suivies sur 7 h requises" in page
     assert world.trainer.get_full_name() in page
     assert upcoming.title not in page
