@@ -100,6 +100,7 @@ class SelfAssessmentFactory(AssessmentFactory):
 class AssessmentReviewFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AssessmentReview
+        skip_postgeneration_save = True
 
     assessment = None
     decision = ReviewDecision.CONFIRMED

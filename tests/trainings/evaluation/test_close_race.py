@@ -1,10 +1,12 @@
 """A mark recorded while the session is being closed waits for the closing and is refused."""
 
+import datetime
 import threading
 import time
 
 import pytest
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from core.exceptions import DomainError
 from tests import factories
@@ -18,7 +20,9 @@ from trainings.services import attendance as attendance_services
 )
 @pytest.mark.django_db(transaction=True)
 def test_attendance_recorded_during_closing_is_refused_not_slipped_in():
-    session = factories.make_session(participants=1, slots=1)
+    # The slot has started (marks are refused before it does).
+    start = timezone.now() - datetime.timedelta(hours=1)
+    session = factories.make_session(participants=1, slots=1, start=start)
     trainer = session.trainers.get()
     slot = session.slots.get()
     registration = session.registrations.get()
