@@ -7,6 +7,8 @@ that day. It can later stop being current once, by a renewal (a newer decision r
 withdrawal (reason kept); nothing else of it changes.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -84,6 +86,12 @@ class Enrollment(models.Model):
         return self.status != EnrollmentStatus.WITHDRAWN
 
 
+def proof_path(instance, filename):
+    """Proofs are personal documents: a random folder, so no name can be guessed, and only the
+    hub downloads them, through a view that checks who asks (never a public media URL)."""
+    return f"decisions/{uuid.uuid4().hex}/{filename}"
+
+
 class DecisionBasis(models.TextChoices):
     RULES = "rules", _("Règles du parcours")
     MANUAL = "manual", _("Validation manuelle du hub")
@@ -117,7 +125,7 @@ class Decision(models.Model):
         related_name="+",
     )
     reason = models.TextField(_("motif"), blank=True)
-    proof = models.FileField(_("justificatif"), upload_to="decisions/%Y/", blank=True)
+    proof = models.FileField(_("justificatif"), upload_to=proof_path, blank=True)
     # The facts the decision rests on, as they were: assessments (id, competence, level, date,
     # assessor's role), hours per session, and for a manual decision what was recognised.
     evidence = models.JSONField(_("éléments de preuve"), default=dict)

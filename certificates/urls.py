@@ -18,5 +18,10 @@ urlpatterns = [
         views.withdraw_decision,
         name="withdraw_decision",
     ),
+    path(
+        "decisions/<slug:kind>/<int:pk>/justificatif/",
+        views.decision_proof,
+        name="decision_proof",
+    ),
     path("sessions/<int:pk>/", views.session_progress, name="session_progress"),
 ]

@@ -3,7 +3,7 @@ withdrawal."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -229,6 +229,22 @@ def withdraw_decision(request, kind, pk):
         else:
             messages.success(request, _("La décision est retirée ; elle reste dans l'historique."))
     return redirect("certificates:enrollment_detail", pk=decision.enrollment_id)
+
+
+@hub_coordinator_required
+def decision_proof(request, kind, pk):
+    """The proof of a manual decision, for the hub only (it is a personal document)."""
+    model = {"bloc": BlocValidation, "parcours": PathwayCertification}.get(kind)
+    if model is None:
+        raise Http404
+    decision = get_object_or_404(model, pk=pk)
+    if not decision.proof:
+        raise Http404
+    return FileResponse(
+        decision.proof.open("rb"),
+        as_attachment=True,
+        filename=decision.proof.name.rsplit("/", 1)[-1],
+    )
 
 
 @require_POST

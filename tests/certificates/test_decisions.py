@@ -344,3 +344,15 @@ def test_closing_a_session_enqueues_the_decisions(world, django_capture_on_commi
         session_close(actor=world.trainer, session=world.session)
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.CERTIFIED
+
+
+def test_sweep_command_runs_now_or_enqueues(world, capsys):
+    from django.core.management import call_command
+
+    enrollment = enrol(world)
+    assess_all(world)
+    call_command("certifications_sweep", "--now")
+    assert "1 décision(s), 0 rappel(s)." in capsys.readouterr().out
+    assert BlocValidation.objects.filter(enrollment=enrollment).count() == 1
+    call_command("certifications_sweep")
+    assert "Tâche mise en file" in capsys.readouterr().out

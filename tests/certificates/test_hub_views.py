@@ -190,3 +190,21 @@ def test_admin_lists_decisions_read_only(client, world, enrollment):
     client.post(url, {"reason": "changé"})
     validation.refresh_from_db()
     assert validation.reason == ""
+
+
+def test_a_proof_is_downloaded_by_the_hub_only(client, world, enrollment):
+    validation = services.decision_validate_manually(
+        actor=world.hub, enrollment=enrollment, bloc=world.bloc, reason="Pix", proof=_pdf()
+    )
+    assert validation.proof.name.startswith("decisions/") and "pix" in validation.proof.name
+    assert len(validation.proof.name.split("/")[1]) == 32  # a random folder
+    url = reverse("certificates:decision_proof", args=["bloc", validation.pk])
+    for someone in (world.person, world.trainer):
+        client.force_login(someone)
+        assert client.get(url).status_code == 403
+    client.force_login(world.hub)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    page = client.get(reverse("certificates:enrollment_detail", args=[enrollment.pk]))
+    assert url in page.content.decode()

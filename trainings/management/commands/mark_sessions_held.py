@@ -7,25 +7,13 @@ Run it once a day from cron, for example just after midnight:
 By default the work is enqueued for the task worker; --now runs it in this process.
 """
 
-from django.core.management.base import BaseCommand
-
+from core.task_command import TaskCommand
 from trainings.tasks import mark_sessions_held
 
 
-class Command(BaseCommand):
+class Command(TaskCommand):
     help = "Passe au statut « réalisée » les sessions publiées dont le dernier créneau est passé."
+    task = mark_sessions_held
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--now",
-            action="store_true",
-            help="Traiter tout de suite dans ce processus au lieu de passer par le worker.",
-        )
-
-    def handle(self, *args, now=False, **options):
-        if now:
-            count = mark_sessions_held.call()
-            self.stdout.write(self.style.SUCCESS(f"{count} session(s) marquée(s) réalisée(s)."))
-        else:
-            result = mark_sessions_held.enqueue()
-            self.stdout.write(self.style.SUCCESS(f"Tâche mise en file ({result.id})."))
+    def summary(self, result):
+        return f"{result} session(s) marquée(s) réalisée(s)."

@@ -8,25 +8,14 @@ By default the work is enqueued for the task worker; --now runs it in this proce
 registration is reminded at most once, so running it twice a day is harmless.
 """
 
-from django.core.management.base import BaseCommand
-
+from core.task_command import TaskCommand
 from trainings.tasks import send_session_reminders
 
 
-class Command(BaseCommand):
+class Command(TaskCommand):
     help = "Envoie le rappel de la veille aux personnes inscrites aux sessions de demain."
+    task = send_session_reminders
+    now_help = "Envoyer tout de suite dans ce processus au lieu de passer par le worker."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--now",
-            action="store_true",
-            help="Envoyer tout de suite dans ce processus au lieu de passer par le worker.",
-        )
-
-    def handle(self, *args, now=False, **options):
-        if now:
-            sent = send_session_reminders.call()
-            self.stdout.write(self.style.SUCCESS(f"{sent} rappel(s) envoyé(s)."))
-        else:
-            result = send_session_reminders.enqueue()
-            self.stdout.write(self.style.SUCCESS(f"Tâche des rappels mise en file ({result.id})."))
+    def summary(self, result):
+        return f"{result} rappel(s) envoyé(s)."
