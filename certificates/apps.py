@@ -12,10 +12,13 @@ class CertificatesConfig(AppConfig):
         from trainings.services.events import register_evidence_listener
         from trainings.services.sessions import register_on_close
 
+        from . import checks  # noqa: F401
+        from .services.attestations import request_session_attestations
         from .services.decisions import request_decisions
         from .views import home_panel
 
         register(NavEntry(_("Ma progression"), "certificates:my_progress", "mediator", 45))
+        register(NavEntry(_("Mes attestations"), "certificates:my_attestations", "mediator", 46))
         register(NavEntry(_("Suivi des parcours"), "certificates:enrollment_list", "hub", 75))
         register_panel(15, home_panel)
 
@@ -31,5 +34,6 @@ class CertificatesConfig(AppConfig):
             request_decisions(
                 session.registrations.filter(status="registered").values_list("user_id", flat=True)
             )
+            request_session_attestations(session.pk)
 
         register_on_close(on_close)

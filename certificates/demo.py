@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from competences.models import Pathway
 from trainings.demo import HALF_DAY, LUNCH_SHIFT, MORNING
-from trainings.models import AttendanceStatus, Session
+from trainings.models import AttendanceStatus, Session, SessionStatus
 from trainings.services import accreditations as accreditation_services
 from trainings.services import assessments as assessment_services
 from trainings.services import attendance as attendance_services
@@ -25,7 +25,9 @@ from trainings.services import registrations as registration_services
 from trainings.services import sessions as session_services
 
 from . import services
-from .models import BlocValidation, Enrollment
+from .models import BlocValidation, Enrollment, Issuer, PathwayCertification
+from .services import attestations as attestation_services
+from .services.issuer import issuer_update
 
 SOCLE, CONFIRMED = "socle-mediateur", "mediateur-confirme"
 TITLE = "Session de certification — parcours socle"
@@ -166,4 +168,29 @@ def build(network):
             recognised="Pix — niveau avancé",
             competences=list(blocs[0].competences.all()),
         )
+    _attestations(hub)
     return network
+
+
+def _attestations(hub):
+    """The issuer, then the documents of the closed session and of the current decisions, issued
+    now so that `make run` has documents to download, scan and verify at once."""
+    if not Issuer.objects.exists():
+        issuer_update(
+            actor=hub,
+            legal_name="Hub numérique Hauts-de-France (démonstration)",
+            siret="",
+            nda_number="32590000059",
+            qualiopi=True,
+            qualiopi_mention="La certification qualité a été délivrée au titre de la catégorie "
+            "d'action suivante : actions de formation.",
+            address="1 place du Théâtre\n59000 Lille",
+            signatory_name="Claire Dumont",
+            signatory_role="Directrice",
+        )
+    for session in Session.objects.filter(status=SessionStatus.CLOSED):
+        attestation_services.attestations_issue_for_session(session_id=session.pk)
+    for validation in BlocValidation.objects.filter(is_current=True):
+        attestation_services.attestation_issue_for_bloc_validation(validation_id=validation.pk)
+    for certification in PathwayCertification.objects.filter(is_current=True):
+        attestation_services.attestation_issue_for_certification(certification_id=certification.pk)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import departements_choices
 from competences.models import Pathway, VersionStatus
 
-from .models import EnrollmentStatus
+from .models import AttestationStatus, EnrollmentStatus, Issuer
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 MAX_EMAILS = 200
@@ -171,3 +171,44 @@ class SimulationForm(forms.Form):
     def __init__(self, *args, missing, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["competences"].choices = [(c.lineage, f"{c.code} — {c.title}") for c in missing]
+
+
+class IssuerForm(forms.ModelForm):
+    class Meta:
+        model = Issuer
+        fields = [
+            "legal_name",
+            "siret",
+            "nda_number",
+            "qualiopi",
+            "qualiopi_mention",
+            "address",
+            "logo",
+            "signatory_name",
+            "signatory_role",
+        ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "size") and logo.size > 1024 * 1024:
+            raise forms.ValidationError(_("Le logo dépasse 1 Mo."))
+        return logo
+
+
+class AttestationStatusForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Motif"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, attestation, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        if attestation.status == AttestationStatus.VALID:
+            choices.append(("suspend", _("Suspendre (réversible)")))
+        if attestation.status == AttestationStatus.SUSPENDED:
+            choices.append(("reinstate", _("Rétablir")))
+        if attestation.status != AttestationStatus.REVOKED:
+            choices.append(("revoke", _("Révoquer (définitif)")))
+        self.fields["action"].choices = choices

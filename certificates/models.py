@@ -10,11 +10,13 @@ withdrawal (reason kept); nothing else of it changes.
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_siret
 from competences.models import Bloc, Pathway, PathwayRuleSet
 from trainings.models import TrainerAccreditation
 
@@ -267,3 +269,200 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.certification} — J-{self.days_before}"
+
+
+# Attestations -------------------------------------------------------------------------------
+
+
+class Issuer(models.Model):
+    """Who issues Socle's documents: the hub's legal identity, configured by the hub and
+    snapshotted on every document (a later change alters nothing already issued). One row."""
+
+    singleton = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    legal_name = models.CharField(_("raison sociale"), max_length=200)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    nda_number = models.CharField(
+        _("numéro de déclaration d'activité (NDA)"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^\d{11}$", _("Le NDA compte 11 chiffres."))],
+    )
+    qualiopi = models.BooleanField(_("certifié Qualiopi"), default=False)
+    qualiopi_mention = models.CharField(
+        _("mention Qualiopi"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Par exemple : « La certification qualité a été délivrée au titre de la "
+            "catégorie d'action suivante : actions de formation »."
+        ),
+    )
+    address = models.TextField(_("adresse"), max_length=500)
+    logo = models.ImageField(_("logo"), upload_to="issuer/", blank=True)
+    signatory_name = models.CharField(_("nom du ou de la signataire"), max_length=150)
+    signatory_role = models.CharField(_("qualité du ou de la signataire"), max_length=150)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("émetteur des attestations")
+        verbose_name_plural = _("émetteur des attestations")
+        constraints = [
+            models.CheckConstraint(condition=Q(singleton=1), name="issuer_single_row"),
+        ]
+
+    def __str__(self):
+        return self.legal_name
+
+
+class AttestationKind(models.TextChoices):
+    END_OF_TRAINING = "end_of_training", _("Attestation de fin de formation")
+    COMPLETION = "completion", _("Certificat de réalisation")
+    BLOC = "bloc", _("Certificat de bloc de compétences")
+    PATHWAY = "pathway", _("Certification de parcours")
+
+
+SESSION_KINDS = (AttestationKind.END_OF_TRAINING, AttestationKind.COMPLETION)
+
+
+class AttestationStatus(models.TextChoices):
+    VALID = "valid", _("Valide")
+    SUSPENDED = "suspended", _("Suspendue")
+    REVOKED = "revoked", _("Révoquée")
+
+
+def attestation_path(instance, filename):
+    # Personal documents: a random folder; served only through views that check who asks.
+    return f"attestations/{uuid.uuid4().hex}/{filename}"
+
+
+class SerialCounter(models.Model):
+    """The last serial number given each year (row-locked while a number is taken)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class Attestation(models.Model):
+    """A frozen, signed document. `facts` holds everything it states, as it was at issue time;
+    the PDF is stored once and served as stored (re-downloading gives the same bytes)."""
+
+    kind = models.CharField(_("type"), max_length=16, choices=AttestationKind.choices)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("titulaire"),
+        on_delete=models.PROTECT,
+        related_name="attestations",
+    )
+    session = models.ForeignKey(
+        "trainings.Session",
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attestations",
+    )
+    bloc_validation = models.ForeignKey(
+        BlocValidation,
+        verbose_name=_("validation de bloc"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attestations",
+    )
+    certification = models.ForeignKey(
+        PathwayCertification,
+        verbose_name=_("certification de parcours"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attestations",
+    )
+    serial = models.CharField(_("numéro"), max_length=20, unique=True)
+    verification_code = models.CharField(_("code de vérification"), max_length=12, unique=True)
+    template = models.CharField(_("modèle"), max_length=60)
+    facts = models.JSONField(_("contenu"))
+    pdf = models.FileField(_("PDF"), upload_to=attestation_path)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    key_id = models.CharField(_("clé de scellement"), max_length=32)
+    issued_at = models.DateTimeField(_("émise le"))
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=AttestationStatus.choices,
+        default=AttestationStatus.VALID,
+    )
+    status_changed_at = models.DateTimeField(_("statut depuis le"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("statut changé par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status_reason = models.TextField(_("motif"), blank=True)
+    show_details = models.BooleanField(
+        _("détail public des compétences"),
+        default=False,
+        help_text=_("La page de vérification montre le niveau atteint pour chaque compétence."),
+    )
+
+    class Meta:
+        verbose_name = _("attestation")
+        verbose_name_plural = _("attestations")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=AttestationKind.values), name="attestation_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AttestationStatus.values), name="attestation_status_valid"
+            ),
+            # Exactly the subject its kind names.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind__in=["end_of_training", "completion"],
+                        session__isnull=False,
+                        bloc_validation__isnull=True,
+                        certification__isnull=True,
+                    )
+                    | Q(
+                        kind="bloc",
+                        session__isnull=True,
+                        bloc_validation__isnull=False,
+                        certification__isnull=True,
+                    )
+                    | Q(
+                        kind="pathway",
+                        session__isnull=True,
+                        bloc_validation__isnull=True,
+                        certification__isnull=False,
+                    )
+                ),
+                name="attestation_subject_matches_kind",
+            ),
+            # One attestation per holder × subject × kind, whoever asks and however often.
+            models.UniqueConstraint(
+                fields=["kind", "holder", "session"],
+                condition=Q(session__isnull=False),
+                name="attestation_one_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "bloc_validation"],
+                condition=Q(bloc_validation__isnull=False),
+                name="attestation_one_per_bloc_validation",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "certification"],
+                condition=Q(certification__isnull=False),
+                name="attestation_one_per_certification",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.serial} — {self.get_kind_display()}"

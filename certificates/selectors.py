@@ -23,7 +23,13 @@ from trainings.selectors.attendance import (
     registered_participants,
 )
 
-from .models import BlocValidation, Enrollment, EnrollmentStatus, PathwayCertification
+from .models import (
+    Attestation,
+    BlocValidation,
+    Enrollment,
+    EnrollmentStatus,
+    PathwayCertification,
+)
 from .services.decisions import person_facts, rule_lineages, verdict_for
 
 UPCOMING_PER_PATHWAY = 5
@@ -64,11 +70,13 @@ def decisions_of(enrollment):
     blocs = list(
         BlocValidation.objects.filter(enrollment=enrollment)
         .select_related("bloc", "decided_by", "withdrawn_by", "rule_set")
+        .prefetch_related("attestations")
         .order_by("-decided_at", "-pk")
     )
     certifications = list(
         PathwayCertification.objects.filter(enrollment=enrollment)
         .select_related("decided_by", "withdrawn_by", "rule_set")
+        .prefetch_related("attestations")
         .order_by("-decided_at", "-pk")
     )
     return blocs, certifications
@@ -249,3 +257,35 @@ def progress_of(user, *, now=None, assume=None, enrollments=None):
             }
         )
     return result
+
+
+# Attestations --------------------------------------------------------------------------------
+
+
+def attestations_of(user):
+    return Attestation.objects.filter(holder=user).order_by("-issued_at", "-pk")
+
+
+def session_attestations(session):
+    return (
+        Attestation.objects.filter(session=session)
+        .select_related("holder")
+        .order_by("holder__last_name", "holder__first_name", "kind")
+    )
+
+
+def session_attestations_progress(session):
+    """How many of a session's documents exist: two per attending participant."""
+    from .services.attestations import attended_registrations
+
+    expected = 2 * attended_registrations(session).count()
+    attestations = list(session_attestations(session))
+    return {"attestations": attestations, "issued": len(attestations), "expected": expected}
+
+
+def attestation_by_code(code):
+    return Attestation.objects.select_related("holder").filter(verification_code=code).first()
+
+
+def attestation_by_sha256(digest):
+    return Attestation.objects.select_related("holder").filter(sha256=digest).first()

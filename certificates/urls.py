@@ -1,10 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "certificates"
 
-urlpatterns = [
+progress_patterns = [
     path("", views.my_progress, name="my_progress"),
     path("parcours/<int:pk>/suivre/", views.enroll, name="enroll"),
     path("inscriptions/<int:pk>/quitter/", views.withdraw, name="withdraw"),
@@ -24,4 +24,31 @@ urlpatterns = [
         name="decision_proof",
     ),
     path("sessions/<int:pk>/", views.session_progress, name="session_progress"),
+    path(
+        "sessions/<int:pk>/attestations/", views.session_attestations, name="session_attestations"
+    ),
+    path(
+        "sessions/<int:pk>/attestations.zip",
+        views.session_attestations_zip,
+        name="session_attestations_zip",
+    ),
+    path(
+        "sessions/<int:pk>/attestations/emettre/",
+        views.session_attestations_issue,
+        name="session_attestations_issue",
+    ),
+    path("attestations/", views.my_attestations, name="my_attestations"),
+    path("attestations/<int:pk>/pdf/", views.download, name="download"),
+    path("attestations/<int:pk>/detail-public/", views.show_details, name="show_details"),
+    path("attestations/<int:pk>/statut/", views.attestation_manage, name="attestation_manage"),
+    path("emetteur/", views.issuer_edit, name="issuer_edit"),
+]
+
+# Mounted at the site's root: the progress pages under /progression/, and the public
+# verification under /verifier/ (short, printed on every document).
+urlpatterns = [
+    path("progression/", include(progress_patterns)),
+    path("verifier/", views.verify_home, name="verify_home"),
+    path("verifier/<str:code>.json", views.verify_json, name="verify_json"),
+    path("verifier/<str:code>/", views.verify, name="verify"),
 ]

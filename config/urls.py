@@ -19,7 +19,7 @@ urlpatterns = [
     path("profil/", include("accounts.urls")),
     path("referentiels/", include("competences.urls")),
     path("formations/", include("trainings.urls")),
-    path("progression/", include("certificates.urls")),
+    path("", include("certificates.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

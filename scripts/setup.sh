@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a working copy on a fresh machine: find Python 3.12+, install the locked dependencies
-# with uv, the system tools the project needs (gettext; chromium with --browser), migrate and
-# compile translations. Idempotent: a second run only checks.
+# with uv, the system tools the project needs (gettext, what WeasyPrint needs to render
+# attestations; chromium and pdfsig with --browser, for the tests), migrate and compile
+# translations. Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +56,21 @@ say "Dépendances (uv.lock)"
 if ! command -v msgfmt >/dev/null 2>&1; then
   say "Installation de gettext (traductions)"
   apt_install gettext || die "gettext (msgfmt) est nécessaire : installez le paquet gettext."
+fi
+# WeasyPrint is 3–4 times slower without HarfBuzz's font subsetter; DejaVu has every French glyph.
+if command -v dpkg >/dev/null 2>&1; then
+  missing=()
+  for pkg in libharfbuzz-subset0 fonts-dejavu-core; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "Installation de ${missing[*]} (rendu des attestations PDF)"
+    apt_install "${missing[@]}" || die "installez les paquets ${missing[*]} (rendu des attestations PDF)."
+  fi
+fi
+if [ "$want_browser" = 1 ] && ! command -v pdfsig >/dev/null 2>&1; then
+  say "Installation de poppler-utils (pdfsig vérifie les signatures dans les tests)"
+  apt_install poppler-utils || die "pdfsig est nécessaire pour les tests : installez le paquet poppler-utils."
 fi
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   say "Installation de Chromium (tests navigateur)"

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from certificates.keys import issue_throwaway_pkcs12
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,6 +25,13 @@ def _manage(*args, **env):
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
+    # A real (if throwaway) seal: production refuses development keys (socle.E001).
+    seal = issue_throwaway_pkcs12(
+        tmp_path / "seal.p12",
+        ca_name="Autorité de test",
+        holder_name="Hub de test",
+        passphrase=b"secret-de-test",
+    )
     result = _manage(
         "check",
         "--deploy",
@@ -32,6 +41,8 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         SECRET_KEY="x" * 20 + "a-long-random-production-secret-with-entropy-0123456789",
         ALLOWED_HOSTS="socle.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        SOCLE_SEAL_PKCS12=str(seal),
+        SOCLE_SEAL_PASSPHRASE="secret-de-test",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -36,6 +36,7 @@ from ..models import (
     EnrollmentStatus,
     PathwayCertification,
 )
+from .attestations import request_decision_attestation, revoke_for_decision
 
 RENEWAL_WINDOW = datetime.timedelta(days=60)
 
@@ -216,6 +217,7 @@ def _record_bloc_validation(
     _save_decision(validation)
     validation.peer_accreditation = _peer_accreditation(enrollment.user, bloc, today, valid_until)
     validation.save(update_fields=["peer_accreditation"])
+    request_decision_attestation(validation)
     log_action(
         actor=actor,
         action="decision.bloc_validate",
@@ -250,6 +252,7 @@ def _record_certification(
     _supersede(previous)
     _save_decision(certification)
     certification.bloc_validations.set(validations)
+    request_decision_attestation(certification)
     log_action(
         actor=actor,
         action="decision.certify",
@@ -511,6 +514,7 @@ def decision_withdraw(*, actor, decision, reason, today=None):
         )
         if isinstance(decision, BlocValidation):
             _end_peer_accreditation(decision.peer_accreditation, today)
+        revoke_for_decision(actor=actor, decision=decision, reason=decision.withdrawal_reason)
         _refresh_status(enrollment, today)
         log_action(
             actor=actor,

@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..models import Enrollment, EnrollmentStatus, ExpiryReminder, PathwayCertification
+from ..tasks import issue_decision_attestation, issue_session_attestations
+from .attestations import missing_attestations
 from .decisions import enrollment_decide
 
 REMINDER_DAYS = (60, 15)
@@ -53,4 +55,15 @@ def certifications_sweep(*, today=None, chunk_size=500):
             except IntegrityError:
                 continue  # another sweep recorded it
             reminded += 1
-    return {"decisions": decided, "reminders": reminded}
+    sessions, blocs, certifications = missing_attestations()
+    for session_id in sessions:
+        issue_session_attestations.enqueue(session_id=session_id)
+    for pk in blocs:
+        issue_decision_attestation.enqueue(kind="bloc", decision_id=pk)
+    for pk in certifications:
+        issue_decision_attestation.enqueue(kind="pathway", decision_id=pk)
+    return {
+        "decisions": decided,
+        "reminders": reminded,
+        "attestations": len(sessions) + len(blocs) + len(certifications),
+    }

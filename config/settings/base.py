@@ -217,3 +217,15 @@ SOCLE_HUB_NAME = env("SOCLE_HUB_NAME", "Hub numérique Hauts-de-France")
 SOCLE_HUB_COORDINATOR_GROUP = "Coordination du hub"
 # Absolute links in e-mails, calendar files, QR codes and documents made outside a request.
 SOCLE_SITE_URL = env("SOCLE_SITE_URL", "").rstrip("/")
+
+# Attestation seal (PAdES). Production loads the hub's PKCS#12 (key, certificate, chain); without
+# one, development keys are generated under SOCLE_KEYS_DIR, and check socle.E001 refuses to run so.
+SOCLE_KEYS_DIR = Path(env("SOCLE_KEYS_DIR", VAR_DIR / "keys"))
+SOCLE_SEAL_PKCS12 = env("SOCLE_SEAL_PKCS12", "")
+SOCLE_SEAL_PASSPHRASE = env("SOCLE_SEAL_PASSPHRASE", "")
+# RFC 3161 time-stamp server: signatures become PAdES B-T instead of B-B.
+SOCLE_TSA_URL = env("SOCLE_TSA_URL", "")
+# Not from the environment: only dev.py and test.py may sign with development keys.
+SOCLE_REQUIRE_PRODUCTION_KEYS = True
+# Public endpoints' limits ("<count>/<period>/ip"), counted in the shared cache (core.ratelimit).
+SOCLE_RATE_LIMITS = {"verify": "30/m/ip"}

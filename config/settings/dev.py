@@ -12,6 +12,7 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 SOCLE_SITE_URL = env("SOCLE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SOCLE_REQUIRE_PRODUCTION_KEYS = False  # development keys are generated under var/keys
 if not env("EMAIL_BACKEND"):
     MAILERS = {
         "default": {

@@ -136,3 +136,49 @@ def test_keyboard_user_skips_to_content_and_sees_focus(page, login, data):
     # The next Tab lands inside the main content, not back in the header.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def _attestation(data):
+    """A closed session the participant attended, with its two documents issued."""
+    import datetime
+
+    from django.utils import timezone
+
+    from certificates.models import Issuer
+    from certificates.services.attestations import attestations_issue_for_session
+    from trainings.models import SessionStatus
+
+    Issuer.objects.create(
+        legal_name="Hub numérique", address="Lille", signatory_name="C. D.", signatory_role="Dir."
+    )
+    start = timezone.now() - datetime.timedelta(days=8)
+    session = factories.make_session(trainer=data["trainer"], start=start)
+    registration = factories.RegistrationFactory(session=session, user=data["participant"])
+    for slot in session.slots.all():
+        factories.AttendanceFactory(slot=slot, registration=registration)
+    type(session).objects.filter(pk=session.pk).update(
+        status=SessionStatus.CLOSED, closed_at=timezone.now()
+    )
+    return session, attestations_issue_for_session(session_id=session.pk)[0]
+
+
+def test_attestation_pages(page, login, data):
+    session, attestation = _attestation(data)
+    for url in [
+        "/verifier/",
+        f"/verifier/{attestation.verification_code}/",
+        "/verifier/ABCDEFGHJKMN/",
+    ]:
+        _check(page, url)
+    login(data["participant"], factories.DEFAULT_PASSWORD)
+    _check(page, "/progression/attestations/")
+    page.context.clear_cookies()
+    login(data["trainer"], factories.DEFAULT_PASSWORD)
+    _check(page, f"/progression/sessions/{session.pk}/attestations/")
+    page.context.clear_cookies()
+    login(data["hub"], factories.DEFAULT_PASSWORD)
+    for url in [
+        "/progression/emetteur/",
+        f"/progression/attestations/{attestation.pk}/statut/",
+    ]:
+        _check(page, url)

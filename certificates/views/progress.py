@@ -17,8 +17,8 @@ from trainings.selectors.assessments import can_view_participant
 from trainings.selectors.sessions import can_manage_session
 from trainings.views.common import add_domain_error
 
-from . import selectors, services
-from .forms import (
+from .. import selectors, services
+from ..forms import (
     EnrollManyForm,
     EnrollmentFilterForm,
     ManualValidationForm,
@@ -26,7 +26,7 @@ from .forms import (
     SimulationForm,
     WithdrawDecisionForm,
 )
-from .models import BlocValidation, Enrollment, EnrollmentStatus, PathwayCertification
+from ..models import BlocValidation, Enrollment, EnrollmentStatus, PathwayCertification
 
 
 def my_progress(request):

@@ -1,0 +1,55 @@
+"""Rendering attestations to PDF/A-3b with WeasyPrint, from versioned templates and the facts
+stored with each attestation (never from live data)."""
+
+import functools
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .codes import display
+
+
+@functools.cache
+def _font_config():
+    # One per process: a new FontConfiguration per document leaks memory in WeasyPrint.
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def verification_url(code):
+    return f"{settings.SOCLE_SITE_URL}/verifier/{code}/"
+
+
+def qr_data_uri(url):
+    """The QR code as an SVG data URI: vector, sharp when printed."""
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=1)
+
+
+def render_html(*, template, kind_label, facts, issuer, serial, code, issued_at, key_id):
+    url = verification_url(code)
+    logo = issuer.get("logo") if issuer else ""
+    context = {
+        "kind_label": kind_label,
+        "facts": facts,
+        "issuer": issuer or {},
+        "logo_url": (settings.MEDIA_ROOT / logo).as_uri() if logo else "",
+        "serial": serial,
+        "code_display": display(code),
+        "verify_url": url,
+        "qr_uri": qr_data_uri(url),
+        "issued_at": issued_at,
+        "key_id": key_id,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(f"certificates/pdf/{template}.html", context)
+
+
+def render_pdf(html):
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        font_config=_font_config(), pdf_variant="pdf/a-3b", pdf_tags=True
+    )

@@ -1,0 +1,142 @@
+"""Public verification (no login): by code, by the QR link, or by uploading the PDF, whose
+signature and fingerprint are checked against the record. Rate-limited; an unknown code reveals
+nothing but "unknown"."""
+
+from django import forms
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from core.audit import log_action
+from core.ratelimit import allow
+
+from .. import codes, selectors
+from ..pdf import verification_url
+from ..signing import sha256_hex, verify_pdf
+from ..verification import as_json, verdict_for
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code de vérification"),
+        max_length=40,
+        help_text=_("12 caractères, imprimés sous le QR code (par exemple ABCD-EFGH-JKMN)."),
+    )
+
+
+class UploadForm(forms.Form):
+    document = forms.FileField(label=_("Le PDF de l'attestation"), help_text=_("10 Mo au plus."))
+
+    def clean_document(self):
+        document = self.cleaned_data["document"]
+        if document.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("Le fichier dépasse 10 Mo : ce n'est pas une attestation.")
+            )
+        return document
+
+
+def _too_many(request):
+    return render(request, "certificates/verify_limited.html", status=429)
+
+
+def _log(request, attestation, how):
+    log_action(
+        actor=request.user,
+        action="attestation.verify",
+        target=attestation,
+        how=how,
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def verify_home(request):
+    code_form, upload_form = CodeForm(prefix="c"), UploadForm(prefix="u")
+    if request.method == "POST":
+        if not allow(request, "verify"):
+            return _too_many(request)
+        if "u-document" in request.FILES or request.POST.get("kind") == "upload":
+            upload_form = UploadForm(request.POST, request.FILES, prefix="u")
+            if upload_form.is_valid():
+                return _verify_upload(request, upload_form.cleaned_data["document"])
+        else:
+            code_form = CodeForm(request.POST, prefix="c")
+            if code_form.is_valid():
+                code = codes.normalize(code_form.cleaned_data["code"])
+                if code is None or not codes.is_well_formed(code):
+                    code_form.add_error(
+                        "code",
+                        _("Ce code contient une faute de frappe : vérifiez chaque caractère."),
+                    )
+                else:
+                    return redirect("certificates:verify", code=code)
+    return render(
+        request,
+        "certificates/verify_home.html",
+        {"code_form": code_form, "upload_form": upload_form},
+    )
+
+
+def _verify_upload(request, document):
+    data = document.read()
+    check = verify_pdf(data)
+    attestation = selectors.attestation_by_sha256(sha256_hex(data))
+    verdict = verdict_for(attestation)
+    if attestation is not None:
+        _log(request, attestation, "upload")
+    return render(
+        request,
+        "certificates/verify_result.html",
+        {"verdict": verdict, "signature": check, "uploaded": True},
+    )
+
+
+@login_not_required
+def verify(request, code):
+    if not allow(request, "verify"):
+        return _too_many(request)
+    normalized = codes.normalize(code)
+    if normalized is None or not codes.is_well_formed(normalized):
+        return render(
+            request,
+            "certificates/verify_result.html",
+            {"verdict": verdict_for(None), "typo": True},
+            status=404,
+        )
+    if normalized != code:
+        return redirect("certificates:verify", code=normalized)
+    attestation = selectors.attestation_by_code(normalized)
+    verdict = verdict_for(attestation)
+    if attestation is not None:
+        _log(request, attestation, "code")
+    return render(
+        request,
+        "certificates/verify_result.html",
+        {"verdict": verdict},
+        status=200 if attestation is not None else 404,
+    )
+
+
+@login_not_required
+def verify_json(request, code):
+    if not allow(request, "verify"):
+        return JsonResponse({"status": "rate_limited"}, status=429)
+    normalized = codes.normalize(code)
+    attestation = (
+        selectors.attestation_by_code(normalized)
+        if normalized and codes.is_well_formed(normalized)
+        else None
+    )
+    verdict = verdict_for(attestation)
+    if attestation is not None:
+        _log(request, attestation, "json")
+    return JsonResponse(
+        as_json(verdict, verification_url(normalized) if attestation else None),
+        status=200 if attestation is not None else 404,
+        json_dumps_params={"ensure_ascii": False},
+    )
