@@ -58,3 +58,27 @@ def seal_keys_check(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def badge_key_check(app_configs=None, **kwargs):
+    """Open Badges credentials are signed with a key of their own (RS256)."""
+    if not keys.production_keys_required():
+        return []
+    from .badges import load_badge_key
+
+    if not settings.SOCLE_BADGE_KEY:
+        return [
+            Error(
+                "SOCLE_BADGE_KEY is not set: production refuses to sign Open Badges credentials "
+                "with development keys.",
+                hint="Point SOCLE_BADGE_KEY at a PEM RSA private key (2048 bits or more) and put "
+                "its passphrase, if any, in SOCLE_BADGE_KEY_PASSPHRASE.",
+                id="socle.E003",
+            )
+        ]
+    try:
+        load_badge_key(settings.SOCLE_BADGE_KEY, settings.SOCLE_BADGE_KEY_PASSPHRASE)
+    except keys.SealError as error:
+        return [Error(f"SOCLE_BADGE_KEY cannot be loaded: {error}", id="socle.E003")]
+    return []

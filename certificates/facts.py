@@ -169,7 +169,10 @@ def certification_facts(certification):
             "title": enrollment.pathway.title,
             "national_code": enrollment.pathway.national_code,
             "rule_set": certification.rule_set.number,
-            "reference": str(enrollment.pathway.version),
+            "reference": (
+                f"{enrollment.pathway.version.referential.title} "
+                f"v{enrollment.pathway.version.number}"
+            ),
         },
         "blocs": [
             {"code": b["code"], "title": b["title"], "national_code": b.get("national_code", "")}

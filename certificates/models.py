@@ -335,14 +335,27 @@ def attestation_path(instance, filename):
     return f"attestations/{uuid.uuid4().hex}/{filename}"
 
 
-class SerialCounter(models.Model):
-    """The last serial number given each year (row-locked while a number is taken)."""
+class Counter(models.Model):
+    """A named sequence (serial numbers per year, status-list indexes), row-locked while a number
+    is taken so that two issuances never share one."""
 
-    year = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=40, unique=True)
     last = models.PositiveIntegerField(default=0)
 
     def __str__(self):
-        return f"{self.year}: {self.last}"
+        return f"{self.name}: {self.last}"
+
+
+class BadgeKey(models.Model):
+    """A public key that signed Open Badges credentials. Kept published after it is replaced, so
+    credentials signed with it still verify."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    jwk = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.kid
 
 
 class Attestation(models.Model):
@@ -387,6 +400,10 @@ class Attestation(models.Model):
     pdf = models.FileField(_("PDF"), upload_to=attestation_path)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     key_id = models.CharField(_("clé de scellement"), max_length=32)
+    # The Open Badges 3.0 credential (a VC-JWT), also embedded in the PDF, and its entry in the
+    # published status lists.
+    credential = models.TextField(_("open badge (VC-JWT)"), blank=True)
+    status_index = models.PositiveIntegerField(_("rang dans la liste de statuts"), unique=True)
     issued_at = models.DateTimeField(_("émise le"))
     valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
     status = models.CharField(

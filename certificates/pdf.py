@@ -47,9 +47,24 @@ def render_html(*, template, kind_label, facts, issuer, serial, code, issued_at,
         return render_to_string(f"certificates/pdf/{template}.html", context)
 
 
-def render_pdf(html):
-    from weasyprint import HTML
+def render_pdf(html, *, credential=None):
+    """PDF/A-3b (PDF/A-1b and -2b would drop the attachment), tagged, every font embedded; the
+    Open Badges credential, when given, is attached as an alternative form of the content."""
+    from weasyprint import HTML, Attachment
 
+    attachments = []
+    if credential:
+        attachments.append(
+            Attachment(
+                string=credential,
+                name="open-badge-credential.jwt",
+                description="Open Badges 3.0 OpenBadgeCredential (VC-JWT)",
+                relationship="Alternative",
+            )
+        )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        font_config=_font_config(), pdf_variant="pdf/a-3b", pdf_tags=True
+        font_config=_font_config(),
+        pdf_variant="pdf/a-3b",
+        pdf_tags=True,
+        attachments=attachments,
     )

@@ -49,6 +49,10 @@ progress_patterns = [
 urlpatterns = [
     path("progression/", include(progress_patterns)),
     path("verifier/", views.verify_home, name="verify_home"),
+    path("verifier/cles.json", views.badge_keys, name="badge_keys"),
+    path("verifier/emetteur.json", views.badge_issuer, name="badge_issuer"),
+    path("verifier/statut/<slug:purpose>.jwt", views.status_list, name="status_list"),
+    path("verifier/<str:code>.jwt", views.verify_credential, name="verify_credential"),
     path("verifier/<str:code>.json", views.verify_json, name="verify_json"),
     path("verifier/<str:code>/", views.verify, name="verify"),
 ]

@@ -3,6 +3,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from certificates.keys import issue_throwaway_pkcs12
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +35,15 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         holder_name="Hub de test",
         passphrase=b"secret-de-test",
     )
+    # And a badge key of its own (socle.E003).
+    badge_key = tmp_path / "badge.pem"
+    badge_key.write_bytes(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"cle-de-test"),
+        )
+    )
     result = _manage(
         "check",
         "--deploy",
@@ -43,6 +55,8 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         SOCLE_SEAL_PKCS12=str(seal),
         SOCLE_SEAL_PASSPHRASE="secret-de-test",
+        SOCLE_BADGE_KEY=str(badge_key),
+        SOCLE_BADGE_KEY_PASSPHRASE="cle-de-test",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -8,6 +8,8 @@ A failure midway leaves nothing: the row is written in the same transaction as t
 the stored file is deleted when the transaction does not commit.
 """
 
+import datetime
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -26,15 +28,15 @@ from trainings.models import (
     SessionStatus,
 )
 
-from .. import codes, facts, pdf
+from .. import badges, codes, facts, pdf
 from ..keys import seal
 from ..models import (
     Attestation,
     AttestationKind,
     AttestationStatus,
     BlocValidation,
+    Counter,
     PathwayCertification,
-    SerialCounter,
 )
 from ..signing import sha256_hex, sign_pdf
 
@@ -47,15 +49,20 @@ TEMPLATES = {
 SERIAL_PREFIX = "SOC"
 
 
-def next_serial(year):
-    """SOC-2026-000123, numbered per year under a row lock in its own short transaction, so two
-    issuances never share a number (a failed issuance leaves a gap, never a duplicate)."""
+def next_number(name):
+    """The next number of a named counter, under a row lock in its own short transaction, so two
+    issuances never share one (a failed issuance leaves a gap, never a duplicate)."""
     with transaction.atomic():
-        SerialCounter.objects.get_or_create(year=year)
-        counter = SerialCounter.objects.select_for_update().get(year=year)
+        Counter.objects.get_or_create(name=name)
+        counter = Counter.objects.select_for_update().get(name=name)
         counter.last += 1
         counter.save(update_fields=["last"])
-    return f"{SERIAL_PREFIX}-{year}-{counter.last:06d}"
+    return counter.last
+
+
+def next_serial(year):
+    """SOC-2026-000123: numbered per year."""
+    return f"{SERIAL_PREFIX}-{year}-{next_number(f'serial-{year}'):06d}"
 
 
 def _new_verification_code():
@@ -63,6 +70,12 @@ def _new_verification_code():
         code = codes.new_code()
         if not Attestation.objects.filter(verification_code=code).exists():
             return code
+
+
+def _end_of_day(day):
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
 
 
 def _subject_lock(subject):
@@ -101,11 +114,27 @@ def _issue(*, kind, holder, subject, facts_data, valid_until=None, actor=None):
         )
     now = timezone.now()
     serial = next_serial(timezone.localdate(now).year)
+    status_index = next_number("status-list")
     code = _new_verification_code()
     the_seal = seal()
     template = TEMPLATES[kind]
     data = {**facts_data, "issuer": issuer}
     label = str(AttestationKind(kind).label)
+    badge = badges.credential(
+        kind_label=label,
+        facts=data,
+        holder=holder,
+        code=code,
+        issued_at=now,
+        valid_until=valid_until,
+        status_index=status_index,
+    )
+    credential_jwt = badges.sign(
+        badge,
+        valid_from=now,
+        valid_until=_end_of_day(valid_until),
+        subject=badge["credentialSubject"]["id"],
+    )
     html = pdf.render_html(
         template=template,
         kind_label=label,
@@ -116,7 +145,11 @@ def _issue(*, kind, holder, subject, facts_data, valid_until=None, actor=None):
         issued_at=now,
         key_id=the_seal.key_id,
     )
-    signed = sign_pdf(pdf.render_pdf(html), reason=label, location=issuer["legal_name"])
+    signed = sign_pdf(
+        pdf.render_pdf(html, credential=credential_jwt),
+        reason=label,
+        location=issuer["legal_name"],
+    )
     attestation = Attestation(
         kind=kind,
         holder=holder,
@@ -126,6 +159,8 @@ def _issue(*, kind, holder, subject, facts_data, valid_until=None, actor=None):
         facts=data,
         sha256=sha256_hex(signed),
         key_id=the_seal.key_id,
+        credential=credential_jwt,
+        status_index=status_index,
         issued_at=now,
         valid_until=valid_until,
         **subject,

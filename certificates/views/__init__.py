@@ -24,10 +24,20 @@ from .progress import (
     withdraw,
     withdraw_decision,
 )
-from .verification import verify, verify_home, verify_json
+from .verification import (
+    badge_issuer,
+    badge_keys,
+    status_list,
+    verify,
+    verify_credential,
+    verify_home,
+    verify_json,
+)
 
 __all__ = [
     "attestation_manage",
+    "badge_issuer",
+    "badge_keys",
     "decision_proof",
     "download",
     "enroll",
@@ -44,8 +54,10 @@ __all__ = [
     "session_attestations_zip",
     "session_progress",
     "show_details",
+    "status_list",
     "validate_manually",
     "verify",
+    "verify_credential",
     "verify_home",
     "verify_json",
     "withdraw",

@@ -4,15 +4,17 @@ nothing but "unknown"."""
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from core.audit import log_action
 from core.ratelimit import allow
 
-from .. import codes, selectors
+from .. import badges, codes, facts, selectors
+from ..models import Attestation, AttestationStatus
 from ..pdf import verification_url
 from ..signing import sha256_hex, verify_pdf
 from ..verification import as_json, verdict_for
@@ -140,3 +142,45 @@ def verify_json(request, code):
         status=200 if attestation is not None else 404,
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+# Open Badges: what third parties need to verify without Socle's help. --------------------------
+
+
+@login_not_required
+def badge_keys(request):
+    """The public keys that signed Open Badges credentials (JWKS), current and retired."""
+    return JsonResponse(badges.jwks())
+
+
+@login_not_required
+def badge_issuer(request):
+    return JsonResponse(badges.issuer_profile(facts.issuer_facts()))
+
+
+@login_not_required
+def status_list(request, purpose):
+    if purpose not in badges.STATUS_PURPOSES:
+        raise Http404
+    status = AttestationStatus.REVOKED if purpose == "revocation" else AttestationStatus.SUSPENDED
+    indexes = Attestation.objects.filter(status=status).values_list("status_index", flat=True)
+    token = badges.status_list_credential(
+        purpose, list(indexes), issuer=facts.issuer_facts(), now=timezone.now()
+    )
+    return HttpResponse(token, content_type="application/vc+jwt")
+
+
+@login_not_required
+def verify_credential(request, code):
+    """The attestation's Open Badges credential (VC-JWT), as embedded in its PDF."""
+    if not allow(request, "verify"):
+        return JsonResponse({"status": "rate_limited"}, status=429)
+    normalized = codes.normalize(code)
+    attestation = (
+        selectors.attestation_by_code(normalized)
+        if normalized and codes.is_well_formed(normalized)
+        else None
+    )
+    if attestation is None or not attestation.credential:
+        raise Http404
+    return HttpResponse(attestation.credential, content_type="application/vc+jwt")

@@ -4,9 +4,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from certificates.models import Issuer
 from competences import services as competence_services
 from tests import factories
 from tests.factories import level_of
+from trainings.models import SessionStatus
 from trainings.services import assessments as assessment_services
 
 
@@ -66,3 +68,22 @@ def assess_all(world, rank=3):
 def attend_all(world):
     for slot in world.session.slots.all():
         factories.AttendanceFactory(slot=slot, registration=world.registration)
+
+
+@pytest.fixture
+def issuer(db):
+    return Issuer.objects.create(
+        legal_name="Hub numérique Hauts-de-France",
+        siret="",
+        nda_number="32590000059",
+        address="1 place du Théâtre\n59000 Lille",
+        signatory_name="Claire Dumont",
+        signatory_role="Directrice",
+    )
+
+
+def close(session):
+    type(session).objects.filter(pk=session.pk).update(
+        status=SessionStatus.CLOSED, closed_at=timezone.now()
+    )
+    session.refresh_from_db()

@@ -9,36 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates import codes, services
-from certificates.models import Attestation, AttestationKind, Issuer, SerialCounter
+from certificates.models import Attestation, AttestationKind, Counter
 from certificates.services import attestations as issuing
 from certificates.signing import sha256_hex, verify_pdf
 from core.exceptions import DomainError
 from core.models import AuditLog
 from tests import factories
-from trainings.models import SessionStatus
 
-from .conftest import assess_all, attend_all
+from .conftest import assess_all, attend_all, close
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def issuer(db):
-    return Issuer.objects.create(
-        legal_name="Hub numérique Hauts-de-France",
-        siret="",
-        nda_number="32590000059",
-        address="1 place du Théâtre\n59000 Lille",
-        signatory_name="Claire Dumont",
-        signatory_role="Directrice",
-    )
-
-
-def close(session):
-    type(session).objects.filter(pk=session.pk).update(
-        status=SessionStatus.CLOSED, closed_at=timezone.now()
-    )
-    session.refresh_from_db()
 
 
 @pytest.fixture
@@ -77,7 +57,7 @@ def test_issuance_is_idempotent_and_frozen(closed):
     assert [a.pk for a in again] == [a.pk for a in first]
     assert not any(a.was_created for a in again)
     assert Attestation.objects.count() == 2
-    assert SerialCounter.objects.get().last == 2
+    assert Counter.objects.get(name__startswith="serial-").last == 2
     for attestation in Attestation.objects.all():
         assert attestation.pdf.read() == bytes_before[attestation.pk]
         assert "Nouveau-Nom" not in attestation.facts["holder"]["name"]
