@@ -1,22 +1,12 @@
 """Rendering attestations to PDF/A-3b with WeasyPrint, from versioned templates and the facts
 stored with each attestation (never from live data)."""
 
-import functools
-
 import segno
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
+
+from core import pdf as rendering
 
 from .codes import display
-
-
-@functools.cache
-def _font_config():
-    # One per process: a new FontConfiguration per document leaks memory in WeasyPrint.
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
 
 
 def verification_url(code):
@@ -43,14 +33,13 @@ def render_html(*, template, kind_label, facts, issuer, serial, code, issued_at,
         "issued_at": issued_at,
         "key_id": key_id,
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string(f"certificates/pdf/{template}.html", context)
+    return rendering.render_html(f"certificates/pdf/{template}.html", context)
 
 
 def render_pdf(html, *, credential=None):
     """PDF/A-3b (PDF/A-1b and -2b would drop the attachment), tagged, every font embedded; the
     Open Badges credential, when given, is attached as an alternative form of the content."""
-    from weasyprint import HTML, Attachment
+    from weasyprint import Attachment
 
     attachments = []
     if credential:
@@ -62,9 +51,4 @@ def render_pdf(html, *, credential=None):
                 relationship="Alternative",
             )
         )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        font_config=_font_config(),
-        pdf_variant="pdf/a-3b",
-        pdf_tags=True,
-        attachments=attachments,
-    )
+    return rendering.write_pdf(html, pdf_variant="pdf/a-3b", attachments=attachments)

@@ -1,8 +1,9 @@
 """The printable attendance sheet (feuille d'émargement) of a session, rendered by WeasyPrint."""
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
+
+from core import pdf
 
 from .selectors.assessments import session_competences
 from .selectors.attendance import registered_participants, slots_by_day
@@ -47,15 +48,16 @@ def attendance_sheet_context(session):
     }
 
 
-def attendance_sheet_document(session):
-    """The rendered WeasyPrint document (pages and boxes), e.g. to read its text in tests."""
-    from weasyprint import HTML
-
-    html = render_to_string(
+def _html(session):
+    return pdf.render_html(
         "trainings/evaluation/attendance_sheet_pdf.html", attendance_sheet_context(session)
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+
+
+def attendance_sheet_document(session):
+    """The laid-out document (pages and boxes), e.g. to read its text in tests."""
+    return pdf.layout(_html(session))
 
 
 def attendance_sheet_pdf(session):
-    return attendance_sheet_document(session).write_pdf()
+    return pdf.write_pdf(_html(session))

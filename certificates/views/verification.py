@@ -62,6 +62,7 @@ def verify_home(request):
     if request.method == "POST":
         if not allow(request, "verify"):
             return _too_many(request)
+
         if "u-document" in request.FILES or request.POST.get("kind") == "upload":
             upload_form = UploadForm(request.POST, request.FILES, prefix="u")
             if upload_form.is_valid():

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -209,7 +210,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint logs every rendering step at INFO; fontTools its subsetting.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Domain settings.
@@ -233,3 +239,6 @@ SOCLE_RATE_LIMITS = {"verify": "30/m/ip"}
 # a PEM RSA key of 2048 bits or more; development generates one under SOCLE_KEYS_DIR.
 SOCLE_BADGE_KEY = env("SOCLE_BADGE_KEY", "")
 SOCLE_BADGE_KEY_PASSPHRASE = env("SOCLE_BADGE_KEY_PASSPHRASE", "")
+# Largest request body accepted (the biggest legitimate upload is a 10 MB PDF to verify); the
+# reverse proxy should cap it too (client_max_body_size 12m).
+SOCLE_MAX_REQUEST_BYTES = int(env("SOCLE_MAX_REQUEST_BYTES", str(12 * 1024 * 1024)))

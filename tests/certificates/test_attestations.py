@@ -219,6 +219,24 @@ def test_verification_by_upload(client, document):
     assert "dépasse 10 Mo" in big.content.decode()
 
 
+def test_a_huge_upload_is_refused_before_it_is_read(client, document, monkeypatch):
+    from django.http import request as http_request
+
+    def never(*args, **kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr(http_request.HttpRequest, "_load_post_and_files", never)
+    response = client.generic(
+        "POST",
+        reverse("certificates:verify_home"),
+        data=b"x" * 1024,
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "plus de 12 Mo" in response.content.decode()
+
+
 def test_verification_is_rate_limited(client, document, settings):
     settings.SOCLE_RATE_LIMITS = {**settings.SOCLE_RATE_LIMITS, "verify": "3/m/ip"}
     url = reverse("certificates:verify", args=[document.verification_code])
