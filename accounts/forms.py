@@ -3,7 +3,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .models import Commune, Departement, MediatorFunction, Structure, StructureKind
-from .validators import postal_code_problem, validate_postal_code, validate_siret
+from .validators import (
+    postal_code_problem,
+    validate_person_name,
+    validate_postal_code,
+    validate_siret,
+)
 
 
 class SignupForm(forms.Form):
@@ -12,11 +17,13 @@ class SignupForm(forms.Form):
     first_name = forms.CharField(
         label=_("Prénom"),
         max_length=150,
+        validators=[validate_person_name],
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
         label=pgettext_lazy("family name", "Nom"),
         max_length=150,
+        validators=[validate_person_name],
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
 
@@ -29,8 +36,12 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(label=_("Prénom"), max_length=150)
-    last_name = forms.CharField(label=pgettext_lazy("family name", "Nom"), max_length=150)
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=150, validators=[validate_person_name]
+    )
+    last_name = forms.CharField(
+        label=pgettext_lazy("family name", "Nom"), max_length=150, validators=[validate_person_name]
+    )
 
 
 class StructureForm(forms.Form):

@@ -6,7 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .validators import postal_code_problem, validate_postal_code, validate_siret
+from .validators import (
+    postal_code_problem,
+    validate_person_name,
+    validate_postal_code,
+    validate_siret,
+)
 
 
 class UserManager(BaseUserManager):
@@ -38,8 +43,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person using Socle. E-mail is the login; every user is a mediator."""
 
     email = models.EmailField(_("adresse e-mail"), unique=True)
-    first_name = models.CharField(_("prénom"), max_length=150)
-    last_name = models.CharField(pgettext_lazy("family name", "nom"), max_length=150)
+    first_name = models.CharField(_("prénom"), max_length=150, validators=[validate_person_name])
+    last_name = models.CharField(
+        pgettext_lazy("family name", "nom"), max_length=150, validators=[validate_person_name]
+    )
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)

@@ -48,3 +48,19 @@ def postal_code_problem(commune, postal_code):
         "commune": commune.name,
         "known": commune.postal_codes_display,
     }
+
+
+# Invisible characters that have no place in a name: control characters (line breaks included,
+# they break exports and calendar files) and the bidirectional overrides that make a name read
+# differently from what it is (U+202E turns "exe.txt" around).
+UNSAFE_NAME_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def validate_person_name(value):
+    if UNSAFE_NAME_CHARACTERS.search(value or ""):
+        raise ValidationError(
+            _("Le nom contient un caractère invisible (saut de ligne, caractère de contrôle…)."),
+            code="unsafe_characters",
+        )
+    if not any(char.isalpha() for char in value or ""):
+        raise ValidationError(_("Le nom doit contenir au moins une lettre."), code="no_letter")

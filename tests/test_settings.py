@@ -66,3 +66,16 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     result = _manage("check", DJANGO_SETTINGS_MODULE="config.settings.prod", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_pages_carry_a_content_security_policy_without_inline_code(client, db):
+    from tests import factories
+
+    trainer = factories.UserFactory()
+    factories.make_session(trainer=trainer)
+    client.force_login(trainer)
+    response = client.get("/formations/sessions/nouvelle/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert b"<script>" not in response.content

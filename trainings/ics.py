@@ -7,6 +7,7 @@ splitting a UTF-8 character.
 """
 
 import datetime
+import re
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -19,9 +20,14 @@ UID_DOMAIN = "socle.formations"
 MAX_OCTETS = 75
 
 
+# Control characters other than line breaks are not allowed in content lines (RFC 5545 §3.1), nor
+# are bidirectional overrides wanted in a name shown by a calendar.
+_UNSAFE = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
 def escape_text(value):
     """Escape a TEXT value (RFC 5545 §3.3.11)."""
-    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    value = _UNSAFE.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
@@ -121,7 +127,7 @@ def session_calendar(
 
 def escape_param(value):
     """A parameter value: quoted when it holds ':', ';' or ','; double quotes are not allowed."""
-    value = str(value).replace('"', "'").replace("\n", " ")
+    value = _UNSAFE.sub("", str(value).replace('"', "'").replace("\r", " ").replace("\n", " "))
     if any(char in value for char in ":;,"):
         return f'"{value}"'
     return value

@@ -8,12 +8,18 @@ previous one stays (attendance marks carry `is_current`; assessments are never u
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Structure
 from competences.models import Bloc, Competence, Criterion, ProficiencyLevel, ReferentialVersion
+
+# Free texts (comments, evidence, descriptions) are read by people: 5,000 characters is a long
+# page; without a bound a 2 MB comment was stored and shown.
+LONG_TEXT_MAX = 5000
+LONG_TEXT = MaxLengthValidator(LONG_TEXT_MAX)
 
 
 class AccreditationSource(models.TextChoices):
@@ -51,7 +57,7 @@ class TrainerAccreditation(models.Model):
     )
     granted_at = models.DateTimeField(_("accordée le"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
-    note = models.TextField(_("remarque"), blank=True)
+    note = models.TextField(_("remarque"), blank=True, validators=[LONG_TEXT])
     source = models.CharField(
         _("origine"), max_length=16, choices=AccreditationSource.choices, default="hub"
     )
@@ -94,10 +100,11 @@ FROZEN_STATUSES = (SessionStatus.CLOSED, SessionStatus.CANCELLED)
 
 class Session(models.Model):
     title = models.CharField(_("intitulé"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=[LONG_TEXT])
     objectives = models.TextField(
         _("objectifs pédagogiques"),
         blank=True,
+        validators=[LONG_TEXT],
         help_text=_("Repris sur les attestations de fin de formation."),
     )
     version = models.ForeignKey(
@@ -141,7 +148,9 @@ class Session(models.Model):
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
-    cancellation_reason = models.TextField(_("motif d'annulation"), blank=True)
+    cancellation_reason = models.TextField(
+        _("motif d'annulation"), blank=True, validators=[LONG_TEXT]
+    )
     # Denormalised from the slots by the services, so lists can filter and sort without a join.
     starts_at = models.DateTimeField(_("début"), null=True, blank=True, db_index=True)
     ends_at = models.DateTimeField(_("fin"), null=True, blank=True)
@@ -396,8 +405,8 @@ class Assessment(models.Model):
         related_name="assessments",
     )
     assessed_on = models.DateField(_("date de l'évaluation"))
-    comment = models.TextField(_("commentaire"), blank=True)
-    evidence = models.TextField(_("preuves"), blank=True)
+    comment = models.TextField(_("commentaire"), blank=True, validators=[LONG_TEXT])
+    evidence = models.TextField(_("preuves"), blank=True, validators=[LONG_TEXT])
     created_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -451,7 +460,7 @@ class AssessmentReview(models.Model):
         on_delete=models.PROTECT,
         related_name="replaces_review",
     )
-    comment = models.TextField(_("commentaire"), blank=True)
+    comment = models.TextField(_("commentaire"), blank=True, validators=[LONG_TEXT])
     reviewed_at = models.DateTimeField(_("relue le"), auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.FrenchFirstLocaleMiddleware",
@@ -84,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -197,7 +200,24 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Preloading is hard to undo (browsers keep the list for months): an explicit opt-in, so the
+# deploy check's reminder about it is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# No inline script or style anywhere (scripts and styles are files of our own); images may be
+# data: URIs (QR codes); nothing may frame Socle.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
@@ -234,7 +254,7 @@ SOCLE_TSA_URL = env("SOCLE_TSA_URL", "")
 # Not from the environment: only dev.py and test.py may sign with development keys.
 SOCLE_REQUIRE_PRODUCTION_KEYS = True
 # Public endpoints' limits ("<count>/<period>/ip"), counted in the shared cache (core.ratelimit).
-SOCLE_RATE_LIMITS = {"verify": "30/m/ip"}
+SOCLE_RATE_LIMITS = {"verify": "30/m/ip", "sign_code": "10/m/user,30/m/ip"}
 # Open Badges credentials are signed (RS256) with a key of their own, separate from the seal:
 # a PEM RSA key of 2048 bits or more; development generates one under SOCLE_KEYS_DIR.
 SOCLE_BADGE_KEY = env("SOCLE_BADGE_KEY", "")

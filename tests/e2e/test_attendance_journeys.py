@@ -81,6 +81,7 @@ def test_attendance_participant_signs_with_the_code(page, login):
     login(trainer, factories.DEFAULT_PASSWORD)
     page.goto(f"/formations/sessions/{session.pk}/gestion/")
     page.get_by_role("link", name="Afficher le code d'émargement du créneau en cours").click()
+    page.get_by_role("button", name="Afficher le code et le QR code").click()
     code = page.locator(".sign-code span").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{6}", code)
     assert page.locator(".sign-qr svg").is_visible()

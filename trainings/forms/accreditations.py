@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competences.models import Bloc, VersionStatus
 
+from ..models import LONG_TEXT_MAX
 from .fields import IdsChoiceField
 from .sessions import DateInput
 
@@ -30,7 +31,10 @@ class AccreditationGrantForm(forms.Form):
     valid_from = forms.DateField(label=_("Valable à partir du"), widget=DateInput())
     valid_until = forms.DateField(label=_("Valable jusqu'au"), widget=DateInput())
     note = forms.CharField(
-        label=_("Remarque"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Remarque"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=LONG_TEXT_MAX,
     )
 
     def clean_email(self):
@@ -46,7 +50,10 @@ class AccreditationGrantForm(forms.Form):
 
 class AccreditationRevokeForm(forms.Form):
     reason = forms.CharField(
-        label=_("Motif du retrait"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Motif du retrait"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=LONG_TEXT_MAX,
     )
 
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competences.models import ProficiencyLevel
 
-from ..models import AssessmentMethod, ReviewDecision
+from ..models import LONG_TEXT_MAX, AssessmentMethod, ReviewDecision
 from .fields import IdsChoiceField
 
 TRAINER_METHODS = [(value, label) for value, label in AssessmentMethod.choices if value != "self"]
@@ -38,13 +38,17 @@ class AssessmentForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     comment = forms.CharField(
-        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Commentaire"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=LONG_TEXT_MAX,
     )
     evidence = forms.CharField(
         label=_("Preuves"),
         required=False,
         help_text=_("Ce qui a été observé ou produit (document, situation, quiz…)."),
         widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=LONG_TEXT_MAX,
     )
 
     def __init__(self, *args, version, competence, **kwargs):
@@ -82,7 +86,10 @@ class SelfAssessmentForm(forms.Form):
         help_text=_("Avant ou après une session à laquelle vous êtes inscrit·e."),
     )
     comment = forms.CharField(
-        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Commentaire"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=LONG_TEXT_MAX,
     )
 
     def __init__(self, *args, competences, competence, sessions, **kwargs):
@@ -123,7 +130,10 @@ class ReviewForm(forms.Form):
         required=False,
     )
     comment = forms.CharField(
-        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Commentaire"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=LONG_TEXT_MAX,
     )
 
     def __init__(self, *args, assessment, **kwargs):

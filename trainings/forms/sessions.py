@@ -14,7 +14,7 @@ from accounts.models import Departement, Structure
 from competences.models import Competence, ReferentialVersion, VersionStatus
 from core.permissions import is_hub_coordinator
 
-from ..models import SessionFormat
+from ..models import LONG_TEXT_MAX, SessionFormat
 from ..permissions import trainer_candidates
 from ..services.session_rules import MAX_CAPACITY
 from .fields import IdsChoiceField
@@ -55,12 +55,14 @@ class SessionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Ce que les participants vont faire, pour qui la session est pensée."),
+        max_length=LONG_TEXT_MAX,
     )
     objectives = forms.CharField(
         label=_("Objectifs pédagogiques"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Repris sur les attestations de fin de formation."),
+        max_length=LONG_TEXT_MAX,
     )
     version = forms.ModelChoiceField(
         label=_("Version du référentiel"), queryset=published_versions(), empty_label=None
@@ -241,6 +243,7 @@ class CancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("Envoyé par e-mail aux personnes inscrites et en liste d'attente."),
+        max_length=LONG_TEXT_MAX,
     )
 
 

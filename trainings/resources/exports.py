@@ -1,6 +1,8 @@
 """Exports of a session's attendance (one row per participant × slot, with hours, in the
 attendance import's format) and assessments (one row per assessment, history included)."""
 
+import re
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,11 +13,17 @@ from ..models import AssessorRole, ReviewDecision
 from ..selectors.assessments import review_of
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What an XLSX cell cannot hold (openpyxl refuses it: the whole export failed with a 500) and
+# the bidirectional overrides that make a name read backwards.
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe_cell(value):
-    """Neutralise spreadsheet formulas in exported text (CSV and XLSX)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Exported text that every format can hold and no spreadsheet runs as a formula."""
+    if not isinstance(value, str):
+        return value
+    value = UNWRITABLE.sub("", value)
+    if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

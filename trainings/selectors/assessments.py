@@ -73,22 +73,25 @@ def counting_assessment(participant, competence):
     return counting_assessments(participant, [competence]).get(competence.pk)
 
 
-def assessment_history(participant, competences=None):
-    """Every assessment of a participant (trainers', reviews' replacements, self), newest first."""
+def assessment_history(participant, competences=None, *, sessions_of=None):
+    """Every assessment of a participant (trainers', reviews' replacements, self), newest first;
+    with `sessions_of`, only those recorded in sessions that user trains."""
     qs = Assessment.objects.filter(participant=participant)
     if competences is not None:
         qs = qs.filter(competence__in=competences)
+    if sessions_of is not None:
+        qs = qs.filter(session__in=Session.objects.filter(trainers=sessions_of).values("pk"))
     return with_history_relations(qs).order_by("-created_at", "-pk")
 
 
-def history_by_competence(participant, competences=None):
+def history_by_competence(participant, competences=None, *, sessions_of=None):
     """OrderedDict competence → {"trainer": [...], "self": [...]} (newest first), competences in
     referential order."""
     grouped = defaultdict(lambda: {"trainer": [], "self": []})
     competence_by_id = {}
-    for assessment in assessment_history(participant, competences).select_related(
-        "competence__version__referential"
-    ):
+    for assessment in assessment_history(
+        participant, competences, sessions_of=sessions_of
+    ).select_related("competence__version__referential"):
         kind = "self" if assessment.assessor_role == AssessorRole.SELF else "trainer"
         grouped[assessment.competence_id][kind].append(assessment)
         competence_by_id[assessment.competence_id] = assessment.competence
@@ -193,9 +196,18 @@ def grid_cell_for(session, registration, competence):
     return grid_cell(session, registration, competence, assessment, self_assessment)
 
 
+def history_scope(user, participant):
+    """Whose sessions a viewer may read a participant's assessments from: None for everything
+    (the person, the hub), else the viewer's own sessions. A trainer who could add anyone to a
+    session must not read that person's history from other trainers' sessions."""
+    if user.pk == participant.pk or is_hub_coordinator(user):
+        return None
+    return user
+
+
 def can_view_participant(user, participant):
-    """A mediator sees their own records, a trainer those of their sessions' participants, the
-    hub everyone's."""
+    """A mediator sees their own records, a trainer those of their sessions' participants (from
+    their own sessions only: history_scope), the hub everyone's."""
     if not user.is_authenticated:
         return False
     if user.pk == participant.pk or is_hub_coordinator(user):

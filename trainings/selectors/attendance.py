@@ -206,6 +206,11 @@ def current_or_next_slot(session, now=None):
     return current or slots.filter(starts_at__gt=now).first()
 
 
+def sign_code_of(slot):
+    """The slot's sign code, or None when the trainer has not shown it yet."""
+    return SlotSignCode.objects.filter(slot=slot).first()
+
+
 def sign_code_for_token(token):
     return (
         SlotSignCode.objects.filter(token=token)

@@ -20,7 +20,7 @@ from ..models import (
 )
 from ..permissions import trainer_role_for
 from ..selectors.sessions import is_session_trainer
-from .session_rules import ensure_session_open, lock_open_session
+from .session_rules import ensure_session_open, full_clean_or_error, lock_open_session
 from .status import competence_status_refresh_for
 
 
@@ -45,7 +45,7 @@ def _ensure_criteria_of(criteria, competence):
 
 
 def _save(assessment, criteria):
-    assessment.full_clean()
+    full_clean_or_error(assessment)
     assessment.save()
     if criteria:
         assessment.criteria_met.set(criteria)

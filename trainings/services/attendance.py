@@ -232,7 +232,14 @@ def _not_registered(registration=None):
 
 
 def _unknown_code():
-    return DomainError(_("Ce code d'émargement n'existe pas."), "unknown_code", field="code")
+    return DomainError(
+        _(
+            "Ce code ne correspond à aucun créneau de vos sessions : vérifiez-le auprès du "
+            "formateur ou de la formatrice."
+        ),
+        "unknown_code",
+        field="code",
+    )
 
 
 def _active_registration(actor, session_id):
@@ -259,7 +266,9 @@ def attendance_sign_with_code(*, actor, code, now=None):
     }
     mine = [c for c in candidates if c.slot.session_id in registrations]
     if not mine:
-        raise _not_registered()
+        # The same answer as for a code that does not exist: whoever tries codes learns nothing
+        # about other sessions' live codes.
+        raise _unknown_code()
     # The same code may exist on distant slots: prefer the one open now.
     mine.sort(key=lambda c: not (sign_window(c.slot)[0] <= now <= sign_window(c.slot)[1]))
     sign_code = mine[0]

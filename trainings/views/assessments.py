@@ -107,8 +107,12 @@ def _cell(request, session, registration, competence, can_assess, saved=False):
     )
 
 
-def _history_context(participant):
-    return {"history": selectors.history_by_competence(participant), "participant": participant}
+def _history_context(participant, *, sessions_of=None):
+    return {
+        "history": selectors.history_by_competence(participant, sessions_of=sessions_of),
+        "participant": participant,
+        "limited_to_my_sessions": sessions_of is not None,
+    }
 
 
 def my_assessments(request):
@@ -172,7 +176,9 @@ def participant_assessments(request, user_pk):
     return render(
         request,
         "trainings/evaluation/participant_assessments.html",
-        _history_context(participant),
+        _history_context(
+            participant, sessions_of=selectors.history_scope(request.user, participant)
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
+from core.ratelimit import allow
 
 from ..forms.attendance import AttendanceGridForm, SignCodeForm, cell_field_name
 from ..models import AttendanceStatus, Registration, RegistrationStatus, Slot
@@ -133,10 +134,16 @@ def sign_code(request, pk, slot_pk=None):
         slot = selectors.current_or_next_slot(session)
     code, error = None, None
     if slot is not None:
-        try:
-            code = services.slot_sign_code_get_or_create(actor=request.user, slot=slot)
-        except DomainError as exc:
-            error = exc.message
+        if request.method == "POST":
+            # Creating the code is a write: a button, never a page load (a link preview or a
+            # prefetch would otherwise create codes).
+            try:
+                services.slot_sign_code_get_or_create(actor=request.user, slot=slot)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                return redirect(request.path)
+        code = selectors.sign_code_of(slot)
     context = {
         "session": session,
         "slot": slot,
@@ -165,7 +172,12 @@ def sign_code(request, pk, slot_pk=None):
 def attendance_sign(request):
     """ "Signer ma présence": the participant types the code shown by the trainer."""
     form = SignCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    limited = request.method == "POST" and not allow(request, "sign_code")
+    if limited:
+        # Six characters are few: trying them one after another must be slow.
+        form.is_valid()
+        form.add_error(None, _("Trop d'essais de code : réessayez dans une minute."))
+    elif request.method == "POST" and form.is_valid():
         try:
             mark = services.attendance_sign_with_code(
                 actor=request.user, code=form.cleaned_data["code"]
@@ -183,7 +195,7 @@ def attendance_sign(request):
             "marks": selectors.my_marks(request.user)[:10],
             "hours": selectors.attended_hours(request.user),
         },
-        status=400 if form.errors else 200,
+        status=429 if limited else (400 if form.errors else 200),
     )
 
 

@@ -107,7 +107,14 @@ def test_frozen_grid_is_read_only(client_for, session_now, trainer):
 
 
 def test_sign_code_page_shows_code_and_qr(client_for, session_now, trainer, slots):
-    response = client_for(trainer).get(reverse("trainings:sign_code", args=[session_now.pk]))
+    url = reverse("trainings:sign_code", args=[session_now.pk])
+    client = client_for(trainer)
+    # Opening the page writes nothing: the code is created by the button.
+    page = client.get(url)
+    assert page.status_code == 200 and not SlotSignCode.objects.exists()
+    assert "Afficher le code et le QR code" in page.content.decode()
+    assert client.post(url).url == url
+    response = client.get(url)
     assert response.status_code == 200
     code = SlotSignCode.objects.get()
     assert code.slot == slots[0]  # the slot running now
@@ -118,7 +125,9 @@ def test_sign_code_page_shows_code_and_qr(client_for, session_now, trainer, slot
 
 def test_sign_code_page_for_a_given_slot(client_for, session_now, trainer, slots):
     url = reverse("trainings:sign_code_slot", args=[session_now.pk, slots[1].pk])
-    assert client_for(trainer).get(url).status_code == 200
+    client = client_for(trainer)
+    assert client.get(url).status_code == 200
+    assert client.post(url).status_code == 302
     assert SlotSignCode.objects.get().slot == slots[1]
 
 
@@ -230,7 +239,8 @@ def test_pdf_sheet_for_many_participants_has_several_pages(session_now):
 
 
 def test_sign_window_is_shown(client_for, session_now, trainer, slots):
-    html = client_for(trainer).get(reverse("trainings:sign_code", args=[session_now.pk])).content
+    url = reverse("trainings:sign_code", args=[session_now.pk])
+    html = client_for(trainer).post(url, follow=True).content
     opens = timezone.localtime(slots[0].starts_at - datetime.timedelta(minutes=30))
     assert opens.strftime("%H:%M") in html.decode()
 

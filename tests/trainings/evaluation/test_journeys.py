@@ -42,7 +42,8 @@ def test_mediator_signs_attendance_and_self_assesses(
 
     # During the slot, the trainer shows the code; the mediator types it.
     client.force_login(trainer)
-    sign_page = client.get(reverse("trainings:sign_code", args=[session_now.pk])).content.decode()
+    sign_url = reverse("trainings:sign_code", args=[session_now.pk])
+    sign_page = client.post(sign_url, follow=True).content.decode()
     code = re.search(r'<span aria-hidden="true">([A-Z0-9]{6})</span>', sign_page).group(1)
     client.force_login(participant)
     response = client.post(reverse("trainings:attendance_sign"), {"code": code}, follow=True)
