@@ -137,7 +137,11 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_PREVENT_ENUMERATION = False  # a taken e-mail is said on the sign-up field
+# Nobody learns from the sign-up or password-reset forms whether an address has an account
+# (mediators' e-mails are personal data): a taken address gets an e-mail saying so, and the page
+# answers as for any other. Trainers adding a participant by e-mail do learn it: they are
+# accredited, and the invitation of unknown people needs it.
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Socle] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

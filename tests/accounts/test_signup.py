@@ -42,14 +42,25 @@ def test_unverified_user_cannot_log_in(client):
 
 
 @pytest.mark.django_db
-def test_signup_with_existing_email_is_refused_on_the_field(client):
+def test_signup_with_existing_email_reveals_nothing_and_tells_the_owner(client):
     factories.UserFactory(email="deja@exemple.test")
-    response = client.post(reverse("account_signup"), {**SIGNUP, "email": "Deja@Exemple.test"})
-    assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert "email" in errors
-    assert "déjà" in errors["email"][0]
+    fresh = client.post(reverse("account_signup"), {**SIGNUP, "email": "nouvelle@exemple.test"})
+    client.logout()
+    mail.outbox.clear()
+    taken = client.post(reverse("account_signup"), {**SIGNUP, "email": "Deja@Exemple.test"})
+    # The same answer as a new address: no one learns that the address has an account...
+    assert (taken.status_code, taken.url) == (fresh.status_code, fresh.url)
     assert User.objects.filter(email__iexact="deja@exemple.test").count() == 1
+    # ...but its owner is told by e-mail.
+    assert [m.to for m in mail.outbox] == [["deja@exemple.test"]]
+
+
+@pytest.mark.django_db
+def test_password_reset_answers_the_same_for_an_unknown_address(client):
+    unknown = client.post(reverse("account_reset_password"), {"email": "personne@exemple.test"})
+    factories.UserFactory(email="oubli@exemple.test")
+    known = client.post(reverse("account_reset_password"), {"email": "oubli@exemple.test"})
+    assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
 
 
 @pytest.mark.django_db

@@ -16,9 +16,14 @@ from ..resources import (
     ParticipantImportResource,
     normalise_headers,
 )
-from .session_rules import check_can_manage, ensure_session_open
+from .session_rules import MAX_CAPACITY, check_can_manage, ensure_session_open
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+# Row caps, checked before any transaction opens: a 50,000-row file held the database's write
+# lock for 99 s while other people's logins failed. A session holds MAX_CAPACITY people (and a
+# waiting list as long), over at most 60 half-days.
+MAX_PARTICIPANT_ROWS = 2 * MAX_CAPACITY
+MAX_ATTENDANCE_ROWS = MAX_CAPACITY * 60
 # A small XLSX can unzip to gigabytes of XML: its declared content is checked first.
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 
@@ -80,7 +85,17 @@ def _error_text(error):
     return str(error)
 
 
-def _run(resource, dataset, *, action):
+def _run(resource, dataset, *, action, max_rows):
+    if len(dataset) > max_rows:
+        raise ImportRefused(
+            [
+                (
+                    None,
+                    _("Le fichier compte %(rows)s lignes : %(max)s au plus pour une session.")
+                    % {"rows": len(dataset), "max": max_rows},
+                )
+            ]
+        )
     missing = [c for c in resource.required_columns if c not in dataset.headers]
     if missing:
         raise ImportRefused(
@@ -126,6 +141,7 @@ def participants_import(*, actor, session, uploaded_file):
         ParticipantImportResource(actor=actor, session=session),
         dataset,
         action="session.import_participants",
+        max_rows=MAX_PARTICIPANT_ROWS,
     )
 
 
@@ -137,4 +153,5 @@ def attendance_import(*, actor, session, uploaded_file):
         AttendanceImportResource(actor=actor, session=session),
         dataset,
         action="session.import_attendance",
+        max_rows=MAX_ATTENDANCE_ROWS,
     )

@@ -67,3 +67,20 @@ def test_a_two_megabyte_comment_is_refused_with_nothing_written(db):
         )
     assert error.value.field == "comment"
     assert not Assessment.objects.exists()
+
+
+def test_an_oversized_participant_file_is_refused_before_any_write(db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trainings.models import Registration
+    from trainings.services import imports
+
+    session = factories.make_session()
+    rows = "\n".join(f"personne{i}@exemple.test" for i in range(imports.MAX_PARTICIPANT_ROWS + 1))
+    upload = SimpleUploadedFile("participants.csv", f"email\n{rows}\n".encode())
+    with pytest.raises(imports.ImportRefused) as error:
+        imports.participants_import(
+            actor=session.trainers.get(), session=session, uploaded_file=upload
+        )
+    assert "1001 lignes" in error.value.errors[0][1]
+    assert not Registration.objects.exists()
