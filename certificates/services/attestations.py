@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.audit import log_action
 from core.exceptions import DomainError
@@ -284,8 +285,48 @@ def request_decision_attestation(decision):
 # Status --------------------------------------------------------------------------------------
 
 
-def _change_status(*, actor, attestation, status, reason, action):
+# (allowed from, to, audit action, refusal message, refusal code)
+TRANSITIONS = {
+    "revoke": (
+        (AttestationStatus.VALID, AttestationStatus.SUSPENDED),
+        AttestationStatus.REVOKED,
+        "attestation.revoke",
+        _lazy("Cette attestation est déjà révoquée."),
+        "already_revoked",
+    ),
+    "suspend": (
+        (AttestationStatus.VALID,),
+        AttestationStatus.SUSPENDED,
+        "attestation.suspend",
+        _lazy("Seule une attestation valide peut être suspendue."),
+        "not_valid",
+    ),
+    "reinstate": (
+        (AttestationStatus.SUSPENDED,),
+        AttestationStatus.VALID,
+        "attestation.reinstate",
+        _lazy("Seule une attestation suspendue peut être rétablie."),
+        "not_suspended",
+    ),
+}
+
+
+@transaction.atomic
+def _transition(name, *, actor, attestation, reason, check_actor=True):
+    """Change an attestation's status (checked under its row lock); the document is kept and
+    every verification shows the new status; the holder is e-mailed."""
+    if check_actor and not is_hub_coordinator(actor):
+        raise DomainError(
+            _("Seule la coordination du hub peut changer le statut d'une attestation."),
+            "not_allowed",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Indiquez le motif."), "reason_required", field="reason")
+    allowed_from, status, action, refusal, code = TRANSITIONS[name]
     attestation = Attestation.objects.select_for_update().get(pk=attestation.pk)
+    if attestation.status not in allowed_from:
+        raise DomainError(str(refusal), code)
     attestation.status = status
     attestation.status_changed_at = timezone.now()
     attestation.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -300,66 +341,20 @@ def _change_status(*, actor, attestation, status, reason, action):
     return attestation
 
 
-def _check_hub(actor):
-    if not is_hub_coordinator(actor):
-        raise DomainError(
-            _("Seule la coordination du hub peut changer le statut d'une attestation."),
-            "not_allowed",
-        )
-
-
-def _reason(reason):
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Indiquez le motif."), "reason_required", field="reason")
-    return reason
-
-
-@transaction.atomic
 def attestation_revoke(*, actor, attestation, reason, check_actor=True):
-    """Revoke for good: the document is kept, every verification says it is revoked."""
-    if check_actor:
-        _check_hub(actor)
-    reason = _reason(reason)
-    if Attestation.objects.get(pk=attestation.pk).status == AttestationStatus.REVOKED:
-        raise DomainError(_("Cette attestation est déjà révoquée."), "already_revoked")
-    return _change_status(
-        actor=actor,
-        attestation=attestation,
-        status=AttestationStatus.REVOKED,
-        reason=reason,
-        action="attestation.revoke",
+    """Revoke for good."""
+    return _transition(
+        "revoke", actor=actor, attestation=attestation, reason=reason, check_actor=check_actor
     )
 
 
-@transaction.atomic
 def attestation_suspend(*, actor, attestation, reason):
-    _check_hub(actor)
-    reason = _reason(reason)
-    if Attestation.objects.get(pk=attestation.pk).status != AttestationStatus.VALID:
-        raise DomainError(_("Seule une attestation valide peut être suspendue."), "not_valid")
-    return _change_status(
-        actor=actor,
-        attestation=attestation,
-        status=AttestationStatus.SUSPENDED,
-        reason=reason,
-        action="attestation.suspend",
-    )
+    """Suspend until reinstated (a check under way, a dispute)."""
+    return _transition("suspend", actor=actor, attestation=attestation, reason=reason)
 
 
-@transaction.atomic
 def attestation_reinstate(*, actor, attestation, reason):
-    _check_hub(actor)
-    reason = _reason(reason)
-    if Attestation.objects.get(pk=attestation.pk).status != AttestationStatus.SUSPENDED:
-        raise DomainError(_("Seule une attestation suspendue peut être rétablie."), "not_suspended")
-    return _change_status(
-        actor=actor,
-        attestation=attestation,
-        status=AttestationStatus.VALID,
-        reason=reason,
-        action="attestation.reinstate",
-    )
+    return _transition("reinstate", actor=actor, attestation=attestation, reason=reason)
 
 
 def revoke_for_decision(*, actor, decision, reason):
