@@ -16,6 +16,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/setlang/", core_views.public(set_language), name="set_language"),
     path("comptes/", include("allauth.urls")),
+    path("profil/mes-donnees/", include("privacy.urls")),
     path("profil/", include("accounts.urls")),
     path("referentiels/", include("competences.urls")),
     path("formations/", include("trainings.urls")),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "competences",
     "trainings",
     "certificates",
+    "privacy",
     "reporting",
 ]
 

@@ -109,6 +109,7 @@ def test_mediator_pages(page, login, data):
         "/formations/evaluations/auto-positionnement/",
         "/formations/emargement/signer/",
         "/progression/",
+        "/profil/mes-donnees/",
     ]:
         _check(page, url)
 
