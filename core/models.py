@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,3 +48,25 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+
+class MfaGracePeriod(models.Model):
+    """When a person whose role requires two-factor authentication was first seen without it:
+    the grace period to turn it on runs from here (core.mfa). One row per person, never reset by
+    the code; deleting it gives a new grace period from the next visit."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("début du délai"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("délai d'activation de la double authentification")
+        verbose_name_plural = _("délais d'activation de la double authentification")
+
+    def __str__(self):
+        return f"{self.user_id} {self.started_at:%Y-%m-%d}"

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from certificates.models import Attestation, BlocValidation, Enrollment, PathwayCertification
-from core.models import AuditLog
+from core.models import AuditLog, MfaGracePeriod
 from trainings.models import Assessment, Attendance, Registration
 
 
@@ -29,6 +29,9 @@ def profile(user):
         "last_name": user.last_name,
         "date_joined": _when(user.date_joined),
         "last_login": _when(user.last_login),
+        "two_factor_grace_started_at": _when(
+            MfaGracePeriod.objects.filter(user=user).values_list("started_at", flat=True).first()
+        ),
         "memberships": [
             {
                 "structure": m.structure.name,

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Hub coordinators and trainers must turn on two-factor authentication (core.mfa).
+    "core.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -267,3 +269,6 @@ SOCLE_BADGE_KEY_PASSPHRASE = env("SOCLE_BADGE_KEY_PASSPHRASE", "")
 # Largest request body accepted (the biggest legitimate upload is a 10 MB PDF to verify); the
 # reverse proxy should cap it too (client_max_body_size 12m).
 SOCLE_MAX_REQUEST_BYTES = int(env("SOCLE_MAX_REQUEST_BYTES", str(12 * 1024 * 1024)))
+# Days a hub coordinator or trainer may keep using Socle without two-factor authentication,
+# counted from the first time they are seen with that role and no authenticator (core.mfa).
+SOCLE_MFA_GRACE_DAYS = int(env("SOCLE_MFA_GRACE_DAYS", "14"))
