@@ -11,14 +11,20 @@ still covers bloc B2 of version 2.
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import AccreditationSource, AssessorRole, TrainerAccreditation
 
 
 def _valid_on(on_date):
+    """Accreditations valid on a day. A revocation ends the right from the day it is made, and
+    leaves the days before as they were: "was she accredited on the day she assessed?" keeps its
+    answer after a later revocation."""
     return TrainerAccreditation.objects.filter(
-        revoked_at__isnull=True, valid_from__lte=on_date, valid_until__gte=on_date
+        Q(revoked_at__isnull=True) | Q(revoked_at__date__gt=on_date),
+        valid_from__lte=on_date,
+        valid_until__gte=on_date,
     )
 
 

@@ -150,15 +150,10 @@ def _peer_accreditation(user, bloc, decided_on, valid_until):
     )
 
 
-def _end_peer_accreditation(accreditation, today):
-    """The right ends the day before the withdrawal: the days it was valid stay answerable."""
-    if accreditation is None:
-        return
-    yesterday = today - datetime.timedelta(days=1)
-    if yesterday >= accreditation.valid_from:
-        accreditation.valid_until = min(accreditation.valid_until, yesterday)
-        accreditation.save(update_fields=["valid_until"])
-    else:
+def _end_peer_accreditation(accreditation):
+    """The peer-trainer right ends on the day of the withdrawal; the days it was valid stay
+    answerable (a revocation is dated, trainings.permissions reads it so)."""
+    if accreditation is not None and accreditation.revoked_at is None:
         accreditation.revoked_at = timezone.now()
         accreditation.save(update_fields=["revoked_at"])
 
@@ -513,7 +508,7 @@ def decision_withdraw(*, actor, decision, reason, today=None):
             update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "is_current"]
         )
         if isinstance(decision, BlocValidation):
-            _end_peer_accreditation(decision.peer_accreditation, today)
+            _end_peer_accreditation(decision.peer_accreditation)
         revoke_for_decision(actor=actor, decision=decision, reason=decision.withdrawal_reason)
         _refresh_status(enrollment, today)
         log_action(

@@ -167,3 +167,22 @@ def test_trainer_history_shows_who_trained_whom(client_for, hub_user):
     assert session.title in content
     for registration in session.registrations.all():
         assert registration.user.get_full_name() in content
+
+
+def test_a_revocation_keeps_the_days_before_it(db):
+    """Revoking set revoked_at and the accreditation vanished from every date, so an assessment
+    made while accredited looked as if it had been made by someone who was not."""
+    import datetime
+
+    from django.utils import timezone
+
+    from trainings.permissions import trainer_role_for
+    from trainings.services.accreditations import accreditation_revoke
+
+    accreditation = factories.AccreditationFactory()
+    hub = factories.HubCoordinatorFactory()
+    bloc, user = accreditation.bloc, accreditation.user
+    last_month = timezone.localdate() - datetime.timedelta(days=30)
+    accreditation_revoke(actor=hub, accreditation=accreditation, reason="Départ")
+    assert trainer_role_for(user, bloc, last_month) == "accredited"
+    assert trainer_role_for(user, bloc, timezone.localdate()) is None
