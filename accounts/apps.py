@@ -15,4 +15,5 @@ class AccountsConfig(AppConfig):
         register(NavEntry(_("Accueil"), "home", "mediator", 0))
         register(NavEntry(_("Mon profil"), "accounts:profile", "mediator", 90))
         register(NavEntry(_("Structures"), "accounts:structure_list", "hub", 80))
+        register(NavEntry(_("Journal"), "audit_log", "hub", 85))
         register_panel(10, home_panel)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from core import audit_views
 from core import views as core_views
 
 # The admin has no login of its own: Django's form would accept a password alone and skip the
@@ -21,6 +22,7 @@ urlpatterns = [
     path("referentiels/", include("competences.urls")),
     path("formations/", include("trainings.urls")),
     path("", include("certificates.urls")),
+    path("journal/", audit_views.audit_log, name="audit_log"),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -140,6 +140,7 @@ def test_hub_pages(page, login, data):
         "/formations/habilitations/accorder/",
         "/progression/suivi/",
         "/progression/suivi/inscrire/",
+        "/journal/",
         f"/progression/suivi/{data['enrollment'].pk}/",
     ]:
         _check(page, url)
