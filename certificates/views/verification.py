@@ -163,6 +163,8 @@ def badge_issuer(request):
 def status_list(request, purpose):
     if purpose not in badges.STATUS_PURPOSES:
         raise Http404
+    if not allow(request, "status_list"):  # each answer is built and signed anew
+        return JsonResponse({"status": "rate_limited"}, status=429)
     status = AttestationStatus.REVOKED if purpose == "revocation" else AttestationStatus.SUSPENDED
     indexes = Attestation.objects.filter(status=status).values_list("status_index", flat=True)
     token = badges.status_list_credential(

@@ -261,7 +261,11 @@ SOCLE_TSA_URL = env("SOCLE_TSA_URL", "")
 # Not from the environment: only dev.py and test.py may sign with development keys.
 SOCLE_REQUIRE_PRODUCTION_KEYS = True
 # Public endpoints' limits ("<count>/<period>/ip"), counted in the shared cache (core.ratelimit).
-SOCLE_RATE_LIMITS = {"verify": "30/m/ip", "sign_code": "10/m/user,30/m/ip"}
+SOCLE_RATE_LIMITS = {
+    "verify": "30/m/ip",
+    "status_list": "120/m/ip",
+    "sign_code": "10/m/user,30/m/ip",
+}
 # Open Badges credentials are signed (RS256) with a key of their own, separate from the seal:
 # a PEM RSA key of 2048 bits or more; development generates one under SOCLE_KEYS_DIR.
 SOCLE_BADGE_KEY = env("SOCLE_BADGE_KEY", "")

@@ -119,3 +119,9 @@ def test_production_needs_its_own_badge_key(settings):
     settings.SOCLE_REQUIRE_PRODUCTION_KEYS = True
     settings.SOCLE_BADGE_KEY = ""
     assert [e.id for e in badge_key_check()] == ["socle.E003"]
+
+
+def test_status_lists_are_rate_limited(client, settings):
+    settings.SOCLE_RATE_LIMITS = {**settings.SOCLE_RATE_LIMITS, "status_list": "2/m/ip"}
+    url = reverse("certificates:status_list", args=["revocation"])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
