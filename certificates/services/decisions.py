@@ -362,11 +362,12 @@ def enrollment_decide(*, enrollment_id, today=None):
             previous = _current(PathwayCertification, enrollment).first()
             oldest_validation = min(v.decided_on for v in validations)
             withdrawn_on = _withdrawn_on(PathwayCertification, enrollment, "enrollment_id")
-            if previous is None and not _fresh_after_withdrawal(
-                withdrawn_on.get(str(enrollment.pk)), oldest_validation
-            ):
-                pass
-            elif previous is None or _due_for_renewal(previous, today, oldest_validation):
+            due = (
+                _fresh_after_withdrawal(withdrawn_on.get(str(enrollment.pk)), oldest_validation)
+                if previous is None
+                else _due_for_renewal(previous, today, oldest_validation)
+            )
+            if due:
                 recorded.append(
                     _record_certification(
                         enrollment,

@@ -69,6 +69,7 @@ def session_attestations(request, pk):
         "certificates/session_attestations.html",
         {
             "session": session,
+            "issuer_missing": not Issuer.objects.exists(),
             **selectors.session_attestations_progress(session),
         },
     )

@@ -305,3 +305,11 @@ def test_two_workers_issuing_at_once_make_one_set(world, issuer):
         thread.join(timeout=60)
     assert errors == []
     assert Attestation.objects.count() == 2
+
+
+def test_the_trainer_is_told_when_the_issuer_is_missing(client, world):
+    close(world.session)
+    client.force_login(world.trainer)
+    page = client.get(reverse("certificates:session_attestations", args=[world.session.pk]))
+    assert "renseigner l'émetteur" in page.content.decode()
+    assert "Émettre les attestations manquantes" not in page.content.decode()
