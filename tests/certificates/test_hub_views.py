@@ -208,3 +208,29 @@ def test_a_proof_is_downloaded_by_the_hub_only(client, world, enrollment):
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     page = client.get(reverse("certificates:enrollment_detail", args=[enrollment.pk]))
     assert url in page.content.decode()
+
+
+def test_a_trainer_sees_levels_but_not_other_trainers_evidence(client, world, enrollment):
+    from tests.factories import level_of
+    from trainings.services.assessments import assessment_record
+
+    assessment_record(
+        actor=world.trainer,
+        session=world.session,
+        participant=world.person,
+        competence=world.competences[0],
+        level=level_of(world.version, 3),
+        method="observation",
+        assessed_on=world.session.starts_at.date(),
+        evidence="Preuve confidentielle",
+    )
+    other_trainer = factories.make_session(participants=0).trainers.get()
+    factories.RegistrationFactory(
+        session=factories.make_session(trainer=other_trainer), user=world.person
+    )
+    url = reverse("certificates:enrollment_detail", args=[enrollment.pk])
+    client.force_login(other_trainer)
+    page = client.get(url).content.decode()
+    assert "Niveau actuel" in page and "Preuve confidentielle" not in page
+    client.force_login(world.hub)
+    assert "Preuve confidentielle" in client.get(url).content.decode()
