@@ -10,8 +10,9 @@ class MembershipInline(admin.TabularInline):
     """Shown for information: mediators manage their own attachments (audited services)."""
 
     model = Membership
+    fk_name = "user"
     extra = 0
-    fields = ["structure", "function", "created_at"]
+    fields = ["structure", "function", "status", "created_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

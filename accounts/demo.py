@@ -135,7 +135,13 @@ def build(stdout=None):
         commune = Commune.objects.get(insee_code=insee)
         structure, _created = Structure.objects.get_or_create(
             name=name,
-            defaults={"kind": kind, "commune": commune, "postal_code": postal, "siret": siret},
+            defaults={
+                "kind": kind,
+                "commune": commune,
+                "postal_code": postal,
+                "siret": siret,
+                "verified": True,
+            },
         )
         structures.append(structure)
 
@@ -149,7 +155,7 @@ def build(stdout=None):
         Membership.objects.get_or_create(
             user=trainer,
             structure=structures[(index * 3) % len(structures)],
-            defaults={"function": MediatorFunction.RESPONSABLE},
+            defaults={"function": MediatorFunction.RESPONSABLE, "status": "approved"},
         )
 
     mediators = []
@@ -168,6 +174,12 @@ def build(stdout=None):
         Membership.objects.get_or_create(
             user=mediator,
             structure=structures[index % len(structures)],
-            defaults={"function": functions[rng.randrange(len(functions))]},
+            defaults={"function": functions[rng.randrange(len(functions))], "status": "approved"},
         )
+    # A request waiting for formateur1, the head of that structure, to approve it.
+    Membership.objects.get_or_create(
+        user=mediators[1],
+        structure=structures[3 % len(structures)],
+        defaults={"function": MediatorFunction.AIDANT, "status": "pending"},
+    )
     return {"hub": hub, "trainers": trainers, "mediators": mediators, "structures": structures}

@@ -168,6 +168,9 @@ class Structure(models.Model):
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    # A structure a mediator added is offered as a session's place to its own members only, until
+    # the hub has checked it (it would otherwise appear in every trainer's list).
+    verified = models.BooleanField(_("vérifiée par le hub"), default=False)
 
     class Meta:
         verbose_name = _("structure")
@@ -210,8 +213,15 @@ class MediatorFunction(models.TextChoices):
     AUTRE = "autre", _("Autre")
 
 
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("En attente de validation")
+    APPROVED = "approved", _("Validé")
+
+
 class Membership(models.Model):
-    """A mediator's attachment to a structure, with the function they hold there."""
+    """A mediator's attachment to a structure, with the function they hold there. A request to
+    join is pending until the structure's head (an approved member with the function « responsable
+    de lieu ») or the hub approves it: only approved members see the structure's members."""
 
     user = models.ForeignKey(
         User, verbose_name=_("médiateur"), on_delete=models.CASCADE, related_name="memberships"
@@ -221,6 +231,21 @@ class Membership(models.Model):
     )
     function = models.CharField(_("fonction"), max_length=20, choices=MediatorFunction.choices)
     created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.PENDING,
+    )
+    approved_by = models.ForeignKey(
+        User,
+        verbose_name=_("validé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("validé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rattachement")
@@ -231,6 +256,10 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=models.Q(function__in=MediatorFunction.values),
                 name="membership_function_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MembershipStatus.values),
+                name="membership_status_valid",
             ),
         ]
 

@@ -3,7 +3,7 @@ import unicodedata
 
 from django.db.models import Count, Q
 
-from .models import Commune, Departement, Membership, Structure
+from .models import Commune, Departement, Membership, MembershipStatus, Structure
 
 
 def structures_list(*, search="", departement_code="", kind=""):
@@ -28,11 +28,27 @@ def memberships_for_user(user):
 
 
 def structure_members(structure):
+    """The structure's approved members."""
     return (
-        Membership.objects.filter(structure=structure)
+        Membership.objects.filter(structure=structure, status=MembershipStatus.APPROVED)
         .select_related("user")
         .order_by("user__last_name", "user__first_name")
     )
+
+
+def pending_members(structure):
+    """Requests to join the structure, oldest first (for its head and the hub)."""
+    return (
+        Membership.objects.filter(structure=structure, status=MembershipStatus.PENDING)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+
+
+def is_approved_member(user, structure):
+    return Membership.objects.filter(
+        user=user, structure=structure, status=MembershipStatus.APPROVED
+    ).exists()
 
 
 # The start of a postal code or of an INSEE code (Corsica's are 2A… and 2B…).
@@ -114,7 +130,8 @@ def territory_of_record(user):
     """Where a person is counted: the structure they joined first (their main attachment), as
     (membership or None). Decisions snapshot it so past figures do not move when people move."""
     return (
-        user.memberships.select_related("structure__commune__departement")
+        user.memberships.filter(status=MembershipStatus.APPROVED)
+        .select_related("structure__commune__departement")
         .order_by("created_at", "pk")
         .first()
     )

@@ -1,25 +1,43 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.exceptions import DomainError
+from core.permissions import is_hub_coordinator
 
-from .models import Membership, Structure, User
+from .models import MediatorFunction, Membership, MembershipStatus, Structure, User
 
 STRUCTURE_FIELDS = ("name", "kind", "commune", "postal_code", "address", "siret")
 
 
 @transaction.atomic
 def structure_create(*, actor, join_as=None, **fields):
-    """Create a structure; with `join_as` (a MediatorFunction) the actor is attached to it."""
+    """Create a structure; with `join_as` (a MediatorFunction) the actor is attached to it, and
+    approved (nobody else is there to approve them). A structure the hub creates is verified; one
+    a mediator adds waits for the hub before other trainers see it as a place."""
     structure = Structure(**{key: fields[key] for key in STRUCTURE_FIELDS if key in fields})
+    structure.verified = is_hub_coordinator(actor)
     structure.full_clean()
     structure.save()
     log_action(actor=actor, action="structure.create", target=structure)
     if join_as:
-        membership_create(actor=actor, user=actor, structure=structure, function=join_as)
+        membership_create(
+            actor=actor, user=actor, structure=structure, function=join_as, approved=True
+        )
+    return structure
+
+
+@transaction.atomic
+def structure_verify(*, actor, structure):
+    if not is_hub_coordinator(actor):
+        raise DomainError(_("Seule la coordination du hub peut vérifier une structure."), "not_hub")
+    if not structure.verified:
+        structure.verified = True
+        structure.save(update_fields=["verified"])
+        log_action(actor=actor, action="structure.verify", target=structure)
     return structure
 
 
@@ -40,11 +58,31 @@ def _already_member():
     )
 
 
+def can_approve_members(user, structure):
+    """The hub, or an approved member of the structure who is its « responsable de lieu »."""
+    return (
+        is_hub_coordinator(user)
+        or Membership.objects.filter(
+            user=user,
+            structure=structure,
+            status=MembershipStatus.APPROVED,
+            function=MediatorFunction.RESPONSABLE,
+        ).exists()
+    )
+
+
 @transaction.atomic
-def membership_create(*, actor, user, structure, function):
+def membership_create(*, actor, user, structure, function, approved=False):
+    """Attach a person to a structure: approved at once when the hub does it (or `approved`, for
+    the creator of a new structure), pending otherwise until the structure's head or the hub
+    approves it."""
     if Membership.objects.filter(user=user, structure=structure).exists():
         raise _already_member()
     membership = Membership(user=user, structure=structure, function=function)
+    if approved or is_hub_coordinator(actor):
+        membership.status = MembershipStatus.APPROVED
+        membership.approved_by = actor
+        membership.approved_at = timezone.now()
     membership.full_clean()
     try:
         # The same form sent twice at once (a double click) passes the check above twice: the
@@ -53,8 +91,40 @@ def membership_create(*, actor, user, structure, function):
             membership.save()
     except IntegrityError as error:
         raise _already_member() from error
-    log_action(actor=actor, action="membership.create", target=membership)
+    log_action(actor=actor, action="membership.create", target=membership, status=membership.status)
     return membership
+
+
+@transaction.atomic
+def membership_approve(*, actor, membership):
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not can_approve_members(actor, membership.structure):
+        raise DomainError(
+            _("Seul·e le ou la responsable de la structure ou la coordination du hub le peut."),
+            "not_allowed",
+        )
+    if membership.status == MembershipStatus.APPROVED:
+        raise DomainError(_("Ce rattachement est déjà validé."), "already_approved")
+    membership.status = MembershipStatus.APPROVED
+    membership.approved_by = actor
+    membership.approved_at = timezone.now()
+    membership.save(update_fields=["status", "approved_by", "approved_at"])
+    log_action(actor=actor, action="membership.approve", target=membership)
+    return membership
+
+
+@transaction.atomic
+def membership_refuse(*, actor, membership):
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not can_approve_members(actor, membership.structure):
+        raise DomainError(
+            _("Seul·e le ou la responsable de la structure ou la coordination du hub le peut."),
+            "not_allowed",
+        )
+    if membership.status != MembershipStatus.PENDING:
+        raise DomainError(_("Seule une demande en attente peut être refusée."), "not_pending")
+    log_action(actor=actor, action="membership.refuse", target=membership)
+    membership.delete()
 
 
 @transaction.atomic

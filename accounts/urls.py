@@ -11,5 +11,11 @@ urlpatterns = [
     path("structures/nouvelle/", views.structure_create, name="structure_create"),
     path("structures/<int:pk>/", views.structure_detail, name="structure_detail"),
     path("structures/<int:pk>/modifier/", views.structure_update, name="structure_update"),
+    path("structures/<int:pk>/verifier/", views.structure_verify, name="structure_verify"),
+    path(
+        "rattachements/<int:pk>/<slug:decision>/",
+        views.membership_decide,
+        name="membership_decide",
+    ),
     path("communes/", views.commune_search, name="commune_search"),
 ]

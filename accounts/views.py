@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -55,7 +56,13 @@ def membership_add(request):
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
-            messages.success(request, _("Vous êtes rattaché·e à cette structure."))
+            messages.success(
+                request,
+                _(
+                    "Votre demande de rattachement est envoyée : le ou la responsable de la "
+                    "structure (ou la coordination du hub) la validera."
+                ),
+            )
             return redirect("accounts:profile")
     return _profile_page(
         request, form=_profile_form(request.user), membership_form=form, status=400
@@ -111,22 +118,59 @@ def structure_create(request):
 
 
 def _structure_for(request, pk):
+    """The structure, for its approved members and the hub (a pending request shows nothing)."""
     structure = get_object_or_404(
         Structure.objects.select_related("commune__departement__region"), pk=pk
     )
-    is_member = structure.memberships.filter(user=request.user).exists()
-    if not (is_member or is_hub_coordinator(request.user)):
+    if not (
+        is_hub_coordinator(request.user) or selectors.is_approved_member(request.user, structure)
+    ):
         raise PermissionDenied
     return structure
 
 
 def structure_detail(request, pk):
     structure = _structure_for(request, pk)
+    can_approve = services.can_approve_members(request.user, structure)
     return render(
         request,
         "accounts/structure_detail.html",
-        {"structure": structure, "members": selectors.structure_members(structure)},
+        {
+            "structure": structure,
+            "members": selectors.structure_members(structure),
+            "pending": selectors.pending_members(structure) if can_approve else [],
+            "can_approve": can_approve,
+        },
     )
+
+
+@require_POST
+def membership_decide(request, pk, decision):
+    membership = get_object_or_404(Membership.objects.select_related("structure"), pk=pk)
+    change = {"valider": services.membership_approve, "refuser": services.membership_refuse}
+    if decision not in change:
+        raise Http404
+    try:
+        change[decision](actor=request.user, membership=membership)
+    except DomainError as error:
+        if error.code == "not_allowed":
+            raise PermissionDenied from error
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Rattachement validé.") if decision == "valider" else _("Demande refusée."),
+        )
+    return redirect("accounts:structure_detail", pk=membership.structure_id)
+
+
+@require_POST
+@hub_coordinator_required
+def structure_verify(request, pk):
+    structure = get_object_or_404(Structure, pk=pk)
+    services.structure_verify(actor=request.user, structure=structure)
+    messages.success(request, _("La structure est vérifiée : elle est proposée comme lieu."))
+    return redirect("accounts:structure_detail", pk=structure.pk)
 
 
 @hub_coordinator_required

@@ -48,6 +48,7 @@ class StructureFactory(factory.django.DjangoModelFactory):
     kind = StructureKind.ASSOCIATION
     commune = factory.LazyFunction(lambda: Commune.objects.get(insee_code="59350"))  # Lille
     postal_code = "59000"
+    verified = True
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -57,3 +58,4 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     structure = factory.SubFactory(StructureFactory)
     function = MediatorFunction.AIDANT
+    status = "approved"

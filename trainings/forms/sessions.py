@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Departement, Structure
+from accounts.models import Departement, Membership, MembershipStatus, Structure
 from competences.models import Competence, ReferentialVersion, VersionStatus
 from core.permissions import is_hub_coordinator
 
@@ -113,6 +113,17 @@ class SessionForm(forms.Form):
                 "co_trainers": [t.pk for t in session.trainers.all() if t.pk != actor.pk],
             }
         super().__init__(*args, **kwargs)
+        # Places: the structures the hub verified, and the trainer's own (a structure a mediator
+        # added is not offered to every trainer until the hub has checked it).
+        own = Membership.objects.filter(user=actor, status=MembershipStatus.APPROVED).values(
+            "structure_id"
+        )
+        current = [session.structure_id] if session is not None and session.structure_id else []
+        self.fields["structure"].queryset = (
+            Structure.objects.filter(Q(verified=True) | Q(pk__in=own) | Q(pk__in=current))
+            .select_related("commune")
+            .order_by("name")
+        )
         self.version = self._chosen_version()
         # Choosing another version reloads its competences and co-trainers in place (htmx).
         self.fields["version"].widget.attrs.update(
