@@ -10,6 +10,7 @@ from accounts.selectors import departements_choices
 from competences.models import Pathway, VersionStatus
 
 from .models import AttestationStatus, EnrollmentStatus, Issuer
+from .services.issuer import ISSUER_FIELDS
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 MAX_EMAILS = 200
@@ -176,17 +177,7 @@ class SimulationForm(forms.Form):
 class IssuerForm(forms.ModelForm):
     class Meta:
         model = Issuer
-        fields = [
-            "legal_name",
-            "siret",
-            "nda_number",
-            "qualiopi",
-            "qualiopi_mention",
-            "address",
-            "logo",
-            "signatory_name",
-            "signatory_role",
-        ]
+        fields = list(ISSUER_FIELDS)
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def clean_logo(self):

@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, MembershipStatus
 from competences.models import Criterion, Pathway, VersionStatus
 from trainings.models import (
     Assessment,
@@ -99,7 +99,9 @@ def enrollments_for_hub(*, search="", pathway=None, status="", departement="", s
         qs = qs.filter(
             Exists(
                 Membership.objects.filter(
-                    user=OuterRef("user"), structure__commune__departement_id=departement
+                    user=OuterRef("user"),
+                    status=MembershipStatus.APPROVED,
+                    structure__commune__departement_id=departement,
                 )
             )
         )
@@ -107,7 +109,9 @@ def enrollments_for_hub(*, search="", pathway=None, status="", departement="", s
         qs = qs.filter(
             Exists(
                 Membership.objects.filter(
-                    user=OuterRef("user"), structure__name__icontains=structure
+                    user=OuterRef("user"),
+                    status=MembershipStatus.APPROVED,
+                    structure__name__icontains=structure,
                 )
             )
         )

@@ -77,7 +77,11 @@ def withdraw(request, pk):
 def home_panel(request):
     return {
         "template": "certificates/_home_panel.html",
-        "context": {"progress": selectors.progress_of(request.user)},
+        # The home page needs the verdicts only: two queries per pathway followed, not the
+        # whole progress page (criteria, sessions to come, self-assessments).
+        "context": {
+            "enrollments": selectors.attach_verdicts(list(selectors.enrollments_of(request.user)))
+        },
     }
 
 
@@ -209,13 +213,21 @@ def validate_manually(request, pk):
     return _detail(request, enrollment, manual_form=form, status=400)
 
 
+# How decisions are named in URLs.
+DECISION_KINDS = {"bloc": BlocValidation, "parcours": PathwayCertification}
+
+
+def _decision_or_404(kind, pk):
+    model = DECISION_KINDS.get(kind)
+    if model is None:
+        raise Http404
+    return get_object_or_404(model, pk=pk)
+
+
 @require_POST
 @hub_coordinator_required
 def withdraw_decision(request, kind, pk):
-    model = {"bloc": BlocValidation, "parcours": PathwayCertification}.get(kind)
-    if model is None:
-        raise Http404
-    decision = get_object_or_404(model, pk=pk)
+    decision = _decision_or_404(kind, pk)
     form = WithdrawDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Indiquez le motif du retrait."))
@@ -234,10 +246,7 @@ def withdraw_decision(request, kind, pk):
 @hub_coordinator_required
 def decision_proof(request, kind, pk):
     """The proof of a manual decision, for the hub only (it is a personal document)."""
-    model = {"bloc": BlocValidation, "parcours": PathwayCertification}.get(kind)
-    if model is None:
-        raise Http404
-    decision = get_object_or_404(model, pk=pk)
+    decision = _decision_or_404(kind, pk)
     if not decision.proof:
         raise Http404
     return FileResponse(

@@ -42,6 +42,14 @@ class UploadForm(forms.Form):
         return document
 
 
+def _lookup(code):
+    """(the code as stored, its attestation) — None for a malformed code or an unknown one."""
+    normalized = codes.normalize(code)
+    if normalized is None or not codes.is_well_formed(normalized):
+        return None, None
+    return normalized, selectors.attestation_by_code(normalized)
+
+
 def _too_many(request):
     return render(request, "certificates/verify_limited.html", status=429)
 
@@ -129,12 +137,7 @@ def verify(request, code):
 def verify_json(request, code):
     if not allow(request, "verify"):
         return JsonResponse({"status": "rate_limited"}, status=429)
-    normalized = codes.normalize(code)
-    attestation = (
-        selectors.attestation_by_code(normalized)
-        if normalized and codes.is_well_formed(normalized)
-        else None
-    )
+    normalized, attestation = _lookup(code)
     verdict = verdict_for(attestation)
     if attestation is not None:
         _log(request, attestation, "json")
@@ -178,12 +181,7 @@ def verify_credential(request, code):
     """The attestation's Open Badges credential (VC-JWT), as embedded in its PDF."""
     if not allow(request, "verify"):
         return JsonResponse({"status": "rate_limited"}, status=429)
-    normalized = codes.normalize(code)
-    attestation = (
-        selectors.attestation_by_code(normalized)
-        if normalized and codes.is_well_formed(normalized)
-        else None
-    )
+    normalized, attestation = _lookup(code)
     if attestation is None or not attestation.credential:
         raise Http404
     return HttpResponse(attestation.credential, content_type="application/vc+jwt")

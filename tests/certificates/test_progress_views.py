@@ -76,3 +76,12 @@ def test_progress_page_costs_the_same_queries_whatever_the_history(world, client
         assert client.get(url).status_code == 200
     assert len(big) == len(small)
     assert len(big) <= 20
+
+
+def test_the_home_panel_sums_up_each_pathway(client, world):
+    services.enrollment_create(actor=world.person, user=world.person, pathway=world.pathway)
+    assess_all(world)
+    client.force_login(world.person)
+    page = client.get("/").content.decode()
+    assert world.pathway.title in page
+    assert "1 bloc validé sur 1" in page and "0 h sur 7 h" in page
