@@ -5,7 +5,7 @@ import random
 from django.db import transaction
 
 from .models import Commune, MediatorFunction, Membership, Structure, StructureKind, User
-from .services import user_create, user_set_hub_coordinator
+from .services import main_membership_refresh, user_create, user_set_hub_coordinator
 
 DEMO_PASSWORD = "socle-demo-2026"
 DEMO_DOMAIN = "demo.socle.test"
@@ -182,4 +182,6 @@ def build(stdout=None):
         structure=structures[3 % len(structures)],
         defaults={"function": MediatorFunction.AIDANT, "status": "pending"},
     )
+    for person in [*trainers, *mediators]:
+        main_membership_refresh(user=person)
     return {"hub": hub, "trainers": trainers, "mediators": mediators, "structures": structures}

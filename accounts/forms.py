@@ -2,7 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import Commune, Departement, MediatorFunction, Structure, StructureKind
+from .models import (
+    Commune,
+    Departement,
+    MediatorFunction,
+    MembershipStatus,
+    Structure,
+    StructureKind,
+)
+from .selectors import communes_search, fold
 from .validators import (
     postal_code_problem,
     validate_person_name,
@@ -42,6 +50,84 @@ class ProfileForm(forms.Form):
     last_name = forms.CharField(
         label=pgettext_lazy("family name", "Nom"), max_length=150, validators=[validate_person_name]
     )
+
+
+class TerritoryForm(forms.Form):
+    """Where the person is counted in the hub's figures, and whether they appear by name in the
+    exports the hub hands to its partners."""
+
+    main_membership = forms.ModelChoiceField(
+        label=_("Ma structure principale"),
+        queryset=None,
+        required=False,
+        empty_label=None,
+        widget=forms.RadioSelect,
+        help_text=_("Vos certifications sont comptées sur le territoire de cette structure."),
+    )
+    commune_search = forms.CharField(
+        label=_("Ma commune d'exercice"),
+        required=False,
+        help_text=_(
+            "Comptée seulement si vous n'êtes rattaché·e à aucune structure. Tapez le nom ou le "
+            "code postal puis choisissez dans la liste ; videz le champ pour l'effacer."
+        ),
+    )
+    insee_code = forms.CharField(label=_("Code INSEE de la commune"), max_length=5, required=False)
+    statistics_opt_out = forms.BooleanField(
+        label=_("Ne pas figurer par mon nom dans les exports remis aux partenaires du hub"),
+        required=False,
+        help_text=_("Vos certifications restent comptées dans les totaux anonymes."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "main_membership": user.main_membership_id,
+                "commune_search": user.commune.name if user.commune_id else "",
+                "insee_code": user.commune_id or "",
+                "statistics_opt_out": user.statistics_opt_out,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        approved = user.memberships.filter(status=MembershipStatus.APPROVED).select_related(
+            "structure__commune"
+        )
+        self.fields["main_membership"].queryset = approved
+        self.fields["main_membership"].label_from_instance = lambda m: (
+            f"{m.structure.name} — {m.structure.commune.name}"
+        )
+        if not approved.exists():
+            del self.fields["main_membership"]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["commune"] = None
+        search = (cleaned.get("commune_search") or "").strip()
+        if not search:
+            return cleaned
+        code = (cleaned.get("insee_code") or "").strip().upper()
+        commune = Commune.objects.filter(insee_code=code).first() if code else None
+        if commune is None or fold(commune.name) != fold(search):
+            # Typed without picking (or without JavaScript): take the one commune it names.
+            matches = list(communes_search(search, limit=2))
+            commune = matches[0] if len(matches) == 1 else None
+        if commune is None:
+            self.add_error(
+                "commune_search",
+                _("« %(text)s » ne désigne pas une seule commune : choisissez-la dans la liste.")
+                % {"text": search},
+            )
+        cleaned["commune"] = commune
+        return cleaned
+
+    def service_fields(self):
+        data = self.cleaned_data
+        return {
+            "main_membership": data.get("main_membership"),
+            "commune": data["commune"],
+            "statistics_opt_out": data["statistics_opt_out"],
+        }
 
 
 class StructureForm(forms.Form):

@@ -50,6 +50,34 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # Where the person is counted (their territory of record): the structure of their main
+    # attachment or, without one, their own commune. Kept by accounts.services; decisions
+    # snapshot it so that past figures do not move when someone changes job.
+    main_membership = models.ForeignKey(
+        "Membership",
+        verbose_name=_("structure principale"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    commune = models.ForeignKey(
+        "Commune",
+        verbose_name=_("commune d'exercice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Comptée quand vous n'êtes rattaché·e à aucune structure."),
+    )
+    statistics_opt_out = models.BooleanField(
+        _("exclu·e des exports nominatifs"),
+        default=False,
+        help_text=_(
+            "Vos certifications restent comptées dans les totaux, mais votre nom n'apparaît "
+            "dans aucun export remis aux partenaires du hub."
+        ),
+    )
 
     objects = UserManager()
 

@@ -1,5 +1,6 @@
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
@@ -88,7 +89,7 @@ _ACCENTED = {
 _SEPARATORS = re.compile(r"[\s\-'’]+")
 
 
-def _fold(text):
+def fold(text):
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
@@ -97,7 +98,7 @@ def name_start_pattern(query):
     """A regular expression matching the names that start with `query` typed the easy way:
     without accents, with spaces for hyphens and apostrophes, "st"/"ste" for Saint/Sainte
     (« st etienne » finds Saint-Étienne, « l ile d yeu » L'Île-d'Yeu, « coeuvres » Cœuvres)."""
-    words = [word for word in _SEPARATORS.split(_fold(query)) if word]
+    words = [word for word in _SEPARATORS.split(fold(query)) if word]
     parts = []
     for position, word in enumerate(words):
         last = position == len(words) - 1
@@ -127,11 +128,40 @@ def departements_choices():
 
 
 def territory_of_record(user):
-    """Where a person is counted: the structure they joined first (their main attachment), as
-    (membership or None). Decisions snapshot it so past figures do not move when people move."""
+    """Where a person is counted, as a TerritoryOfRecord: the structure of their main attachment
+    (an approved membership they chose, by default the first approved one) or, without one, their
+    own commune. Decisions snapshot it so that past figures do not move when people move."""
+    membership = None
+    if user.main_membership_id:
+        membership = (
+            Membership.objects.select_related("structure__commune__departement")
+            .filter(pk=user.main_membership_id, status=MembershipStatus.APPROVED)
+            .first()
+        )
+    if membership is not None:
+        return TerritoryOfRecord(
+            membership=membership,
+            structure=membership.structure,
+            function=membership.function,
+            commune=membership.structure.commune,
+        )
+    commune = None
+    if user.commune_id:
+        commune = Commune.objects.select_related("departement").get(pk=user.commune_id)
+    return TerritoryOfRecord(membership=None, structure=None, function="", commune=commune)
+
+
+@dataclass(frozen=True)
+class TerritoryOfRecord:
+    membership: Membership | None
+    structure: Structure | None
+    function: str
+    commune: Commune | None
+
+
+def first_approved_membership(user):
     return (
         user.memberships.filter(status=MembershipStatus.APPROVED)
-        .select_related("structure__commune__departement")
         .order_by("created_at", "pk")
         .first()
     )

@@ -9,6 +9,7 @@ from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator
 
 from .models import MediatorFunction, Membership, MembershipStatus, Structure, User
+from .selectors import first_approved_membership
 
 STRUCTURE_FIELDS = ("name", "kind", "commune", "postal_code", "address", "siret")
 
@@ -92,6 +93,8 @@ def membership_create(*, actor, user, structure, function, approved=False):
     except IntegrityError as error:
         raise _already_member() from error
     log_action(actor=actor, action="membership.create", target=membership, status=membership.status)
+    if membership.status == MembershipStatus.APPROVED:
+        main_membership_refresh(user=user)
     return membership
 
 
@@ -110,6 +113,7 @@ def membership_approve(*, actor, membership):
     membership.approved_at = timezone.now()
     membership.save(update_fields=["status", "approved_by", "approved_at"])
     log_action(actor=actor, action="membership.approve", target=membership)
+    main_membership_refresh(user=membership.user)
     return membership
 
 
@@ -130,7 +134,59 @@ def membership_refuse(*, actor, membership):
 @transaction.atomic
 def membership_delete(*, actor, membership):
     log_action(actor=actor, action="membership.delete", target=membership)
+    user = membership.user
     membership.delete()
+    main_membership_refresh(user=user)
+
+
+@transaction.atomic
+def main_membership_refresh(*, user):
+    """Keep the territory of record pointing at an approved attachment: the first approved one
+    when the person has none (or just left it), nothing when they have no approved attachment."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    current = None
+    if user.main_membership_id:
+        current = Membership.objects.filter(
+            pk=user.main_membership_id, user=user, status=MembershipStatus.APPROVED
+        ).first()
+    if current is None:
+        current = first_approved_membership(user)
+    new_id = current.pk if current else None
+    if user.main_membership_id != new_id:
+        user.main_membership_id = new_id
+        user.save(update_fields=["main_membership"])
+
+
+@transaction.atomic
+def user_set_territory(*, actor, user, main_membership=None, commune=None, statistics_opt_out):
+    """Choose where one is counted: the main structure among one's approved attachments, one's own
+    commune (counted when there is no structure), and whether one appears in nominative exports."""
+    if actor != user:
+        raise DomainError(_("Seule la personne elle-même choisit où elle est comptée."), "not_self")
+    if main_membership is not None and (
+        main_membership.user_id != user.pk or main_membership.status != MembershipStatus.APPROVED
+    ):
+        raise DomainError(
+            _("Choisissez une structure à laquelle votre rattachement est validé."),
+            "main_not_approved",
+            field="main_membership",
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if main_membership is not None:
+        user.main_membership = main_membership
+    user.commune = commune
+    user.statistics_opt_out = statistics_opt_out
+    user.full_clean()
+    user.save(update_fields=["main_membership", "commune", "statistics_opt_out"])
+    log_action(
+        actor=actor,
+        action="user.set_territory",
+        target=user,
+        main_membership=user.main_membership_id,
+        commune=user.commune_id or "",
+        statistics_opt_out=statistics_opt_out,
+    )
+    return user
 
 
 @transaction.atomic

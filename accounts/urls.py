@@ -5,6 +5,7 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("", views.profile, name="profile"),
+    path("territoire/", views.territory_update, name="territory_update"),
     path("rattachements/ajouter/", views.membership_add, name="membership_add"),
     path("rattachements/<int:pk>/supprimer/", views.membership_remove, name="membership_remove"),
     path("structures/", views.structure_list, name="structure_list"),

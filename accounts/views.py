@@ -10,7 +10,7 @@ from core.exceptions import DomainError
 from core.permissions import hub_coordinator_required, is_hub_coordinator
 
 from . import selectors, services
-from .forms import MembershipForm, ProfileForm, StructureFilterForm, StructureForm
+from .forms import MembershipForm, ProfileForm, StructureFilterForm, StructureForm, TerritoryForm
 from .models import Membership, Structure, StructureKind
 
 
@@ -23,11 +23,13 @@ def _profile_form(user, data=None):
     return ProfileForm(data, initial={"first_name": user.first_name, "last_name": user.last_name})
 
 
-def _profile_page(request, *, form, membership_form, status=200):
+def _profile_page(request, *, form, membership_form, territory_form=None, status=200):
     context = {
         "form": form,
         "memberships": selectors.memberships_for_user(request.user),
         "membership_form": membership_form,
+        "territory_form": territory_form or TerritoryForm(user=request.user),
+        "territory": selectors.territory_of_record(request.user),
     }
     return render(request, "accounts/profile.html", context, status=status)
 
@@ -66,6 +68,28 @@ def membership_add(request):
             return redirect("accounts:profile")
     return _profile_page(
         request, form=_profile_form(request.user), membership_form=form, status=400
+    )
+
+
+@require_POST
+def territory_update(request):
+    form = TerritoryForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.user_set_territory(
+                actor=request.user, user=request.user, **form.service_fields()
+            )
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("Vos préférences de comptage sont enregistrées."))
+            return redirect("accounts:profile")
+    return _profile_page(
+        request,
+        form=_profile_form(request.user),
+        membership_form=MembershipForm(),
+        territory_form=form,
+        status=400,
     )
 
 

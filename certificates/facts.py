@@ -43,11 +43,11 @@ def issuer_facts():
 
 
 def holder_facts(user):
-    membership = territory_of_record(user)
+    structure = territory_of_record(user).structure
     return {
         "name": user.get_full_name() or user.email,
-        "employer": membership.structure.name if membership else "",
-        "employer_siret": membership.structure.siret if membership else "",
+        "employer": structure.name if structure else "",
+        "employer_siret": structure.siret if structure else "",
     }
 
 

@@ -137,6 +137,19 @@ class Decision(models.Model):
     holder_commune_name = models.CharField(_("commune"), max_length=100, blank=True)
     holder_departement_code = models.CharField(_("département"), max_length=3, blank=True)
     holder_region_code = models.CharField(_("région"), max_length=3, blank=True)
+    # The structure the holder was counted in (their main attachment) and its kind, at that date:
+    # a head of place's figures and the breakdown by kind of structure read these.
+    holder_structure = models.ForeignKey(
+        "accounts.Structure",
+        verbose_name=_("structure du titulaire"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    holder_structure_kind = models.CharField(
+        _("type de structure du titulaire"), max_length=20, blank=True
+    )
     is_current = models.BooleanField(_("en vigueur"), default=True)
     renews = models.OneToOneField(
         "self",

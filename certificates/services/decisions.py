@@ -92,12 +92,17 @@ def verdict_for(rules, statuses, hours, *, assume=None):
 
 
 def _holder(user, on_date):
-    membership = territory_of_record(user)
+    territory = territory_of_record(user)
     snapshot = {"holder_name": user.get_full_name() or user.email}
-    if membership is not None:
-        commune = membership.structure.commune
+    if territory.structure is not None:
         snapshot.update(
-            holder_function=membership.function,
+            holder_structure=territory.structure,
+            holder_structure_kind=territory.structure.kind,
+            holder_function=territory.function,
+        )
+    if territory.commune is not None:
+        commune = territory.commune
+        snapshot.update(
             holder_commune_code=commune.insee_code,
             holder_commune_name=commune.name,
             holder_departement_code=commune.departement_id,

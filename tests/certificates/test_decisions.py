@@ -356,3 +356,41 @@ def test_sweep_command_runs_now_or_enqueues(world, capsys):
     assert BlocValidation.objects.filter(enrollment=enrollment).count() == 1
     call_command("certifications_sweep")
     assert "Tâche mise en file" in capsys.readouterr().out
+
+
+def test_decisions_snapshot_the_territory_of_record_and_keep_it(world):
+    from accounts.models import Commune
+    from accounts.services import membership_delete, user_set_territory
+
+    main = factories.MembershipFactory(user=world.person, function="mobile")
+    factories.MembershipFactory(user=world.person)
+    enrollment = enrol(world)
+    assess_all(world)
+    (validation,) = decide(enrollment)
+    commune = main.structure.commune
+    assert (validation.holder_structure, validation.holder_structure_kind) == (
+        main.structure,
+        main.structure.kind,
+    )
+    assert validation.holder_function == "mobile"
+    assert (validation.holder_commune_code, validation.holder_departement_code) == (
+        commune.insee_code,
+        commune.departement_id,
+    )
+    # Changing job later does not move the decision.
+    membership_delete(actor=world.person, membership=main)
+    validation.refresh_from_db()
+    assert validation.holder_structure == main.structure
+
+    # Without any structure, the person's own commune is where they count.
+    other = factories.UserFactory()
+    user_set_territory(
+        actor=other, user=other, commune=Commune.objects.get(pk="80021"), statistics_opt_out=False
+    )
+    factories.RegistrationFactory(session=world.session, user=other)
+    world.person = other
+    enrollment = enrol(world)
+    assess_all(world)
+    (validation,) = decide(enrollment)
+    assert validation.holder_structure is None and validation.holder_function == ""
+    assert (validation.holder_commune_code, validation.holder_region_code) == ("80021", "32")

@@ -54,8 +54,18 @@ class StructureFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     structure = factory.SubFactory(StructureFactory)
     function = MediatorFunction.AIDANT
     status = "approved"
+
+    @factory.post_generation
+    def main(obj, create, extracted, **kwargs):
+        # As accounts.services does: the first approved attachment is where the person counts.
+        if create and obj.status == "approved":
+            from accounts.services import main_membership_refresh
+
+            main_membership_refresh(user=obj.user)
+            obj.user.refresh_from_db(fields=["main_membership"])
