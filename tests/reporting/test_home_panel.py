@@ -1,6 +1,6 @@
 import pytest
 
-from reporting.selectors import hub_overview
+from reporting.selectors.overview import hub_overview
 from tests import factories
 from trainings.models import RegistrationStatus
 

@@ -99,6 +99,10 @@ _SLOT_LENGTH = ExpressionWrapper(
 )
 
 
+# Public names for the reporting app, which sums the same slot lengths over the network.
+SLOT_LENGTH = _SLOT_LENGTH
+
+
 def _attended(marks):
     return marks.filter(is_current=True, status__in=ATTENDED_STATUSES)
 
@@ -109,6 +113,9 @@ def _duration_to_hours(total):
     if not isinstance(total, timedelta):  # some backends return microseconds
         total = timedelta(microseconds=total)
     return _seconds_to_hours(total.total_seconds())
+
+
+duration_to_hours = _duration_to_hours
 
 
 def _hours_of(marks):

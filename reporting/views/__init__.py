@@ -1,6 +1,6 @@
 from core.permissions import is_hub_coordinator
 
-from .selectors import hub_overview
+from ..selectors.overview import hub_overview
 
 
 def home_panel(request):
