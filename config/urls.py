@@ -22,6 +22,7 @@ urlpatterns = [
     path("referentiels/", include("competences.urls")),
     path("formations/", include("trainings.urls")),
     path("", include("certificates.urls")),
+    path("pilotage/", include("reporting.urls")),
     path("journal/", audit_views.audit_log, name="audit_log"),
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,9 @@ class ReportingConfig(AppConfig):
 
     def ready(self):
         from core.dashboard import register_panel
+        from core.navigation import NavEntry, register
 
         from .views import home_panel
 
         register_panel(5, home_panel)
+        register(NavEntry(_("Pilotage"), "reporting:dashboard", "hub", 30))

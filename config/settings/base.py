@@ -276,3 +276,6 @@ SOCLE_MAX_REQUEST_BYTES = int(env("SOCLE_MAX_REQUEST_BYTES", str(12 * 1024 * 102
 # Days a hub coordinator or trainer may keep using Socle without two-factor authentication,
 # counted from the first time they are seen with that role and no authenticator (core.mfa).
 SOCLE_MFA_GRACE_DAYS = int(env("SOCLE_MFA_GRACE_DAYS", "14"))
+# Aggregate cells counting fewer people than this are shown as "< N" in every export meant to
+# leave the hub (statistical secrecy).
+SOCLE_STATS_SMALL_CELL = int(env("SOCLE_STATS_SMALL_CELL", "5"))

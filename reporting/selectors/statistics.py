@@ -191,6 +191,32 @@ def by_departement(scope, filters):
     return sorted(rows, key=lambda row: (-row["certifications"], -row["blocs"], row["code"]))
 
 
+def by_commune(scope, filters, *, limit=50):
+    """The communes with the most certifications and blocs validated (holder, at decision
+    time); the fifty first, as a long tail of single decisions says little."""
+    counts = {}
+    for key, qs in (
+        ("certifications", base.certifications(scope, filters)),
+        ("blocs", base.bloc_validations(scope, filters)),
+    ):
+        rows = qs.exclude(holder_commune_code="").values(
+            "holder_commune_code", "holder_commune_name", "holder_departement_code"
+        )
+        for row in rows.annotate(n=Count("pk")):
+            entry = counts.setdefault(
+                row["holder_commune_code"],
+                {
+                    "code": row["holder_commune_code"],
+                    "label": f"{row['holder_commune_name']} ({row['holder_departement_code']})",
+                    "certifications": 0,
+                    "blocs": 0,
+                },
+            )
+            entry[key] += row["n"]
+    rows = sorted(counts.values(), key=lambda r: (-r["certifications"], -r["blocs"], r["label"]))
+    return rows[:limit]
+
+
 def by_region(scope, filters):
     names = dict(Region.objects.values_list("code", "name"))
     rows = (
@@ -356,6 +382,18 @@ def aggregate_tables(scope, filters):
                 ("blocs", _("Blocs validés")),
             ],
             departements,
+            ("certifications", "blocs"),
+        ),
+        AggregateTable(
+            "par-commune",
+            _("Certifications et blocs validés par commune (les 50 premières)"),
+            [
+                ("label", _("Commune")),
+                ("code", _("Code INSEE")),
+                ("certifications", _("Parcours certifiés")),
+                ("blocs", _("Blocs validés")),
+            ],
+            by_commune(scope, filters),
             ("certifications", "blocs"),
         ),
         AggregateTable(

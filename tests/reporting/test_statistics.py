@@ -129,6 +129,10 @@ def test_series_breakdowns_and_funnel(net):
         for r in statistics.by_departement(HUB, filters)
     }
     assert departements == {"59": (1, 1), "62": (0, 1), "80": (0, 1)}
+    communes = [
+        (r["label"], r["certifications"], r["blocs"]) for r in statistics.by_commune(HUB, filters)
+    ]
+    assert communes == [("Lille (59)", 1, 1), ("Amiens (80)", 0, 1), ("Arras (62)", 0, 1)]
     # Certified by the end of the period: Anna (June) and Chloé (October 2025).
     assert [r["value"] for r in statistics.funnel(HUB, filters)] == [4, 4, 3, 2]
     assert statistics.by_structure_kind(HUB, filters) == [{"label": "Association", "value": 1}]
