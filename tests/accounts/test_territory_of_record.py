@@ -88,6 +88,7 @@ def test_profile_form_sets_where_one_is_counted(client):
     client.force_login(person)
     page = client.get(reverse("accounts:profile"))
     assert "Où je suis compté·e" in page.content.decode()
+    assert "<title>Mon profil — Socle</title>" in page.content.decode()
     assert first.structure.name in page.content.decode()
 
     response = client.post(
