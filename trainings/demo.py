@@ -1,8 +1,8 @@
 """Demo trainings: accreditations of the five demo trainers and nine sessions around today —
-three past (one closed, two held, so attendance can still be taken on those), two running (slots
-today and tomorrow), four upcoming (one full with a waiting list) — plus a draft, with mediators
-registered. Everything goes through the services; past slots use `allow_past`, which exists for
-imports and this demo.
+three past (one closed, two held, so attendance can still be taken on those), two running (from
+an earlier day to tomorrow), four upcoming (one full with a waiting list) — plus a draft, with
+mediators registered. Everything goes through the services; past slots use `allow_past`, which
+exists for imports and this demo.
 
 Idempotent: a session whose title already exists for its trainer is reused as it is, and an
 accreditation already held is not granted twice. `build(network)` reads the network of
@@ -93,20 +93,22 @@ SESSIONS = [
         "Animer un atelier collectif",
         trainer=3,
         bloc=2,
-        day=0,
-        slots=4,
+        # From yesterday to tomorrow: running whatever the hour the demo is built (a session
+        # starting this morning would not have started yet at night).
+        day=-1,
+        slots=6,
         capacity=10,
         structure=3,
         registered=7,
-        description="Préparer, animer et évaluer un atelier de groupe, sur deux jours.",
+        description="Préparer, animer et évaluer un atelier de groupe, sur trois jours.",
     ),
     DemoSession(
         "running",
         "Parcours intensif : médiation numérique en itinérance",
         trainer=2,
         bloc=3,
-        day=-1,
-        slots=6,
+        day=-2,
+        slots=8,
         capacity=12,
         structure=14,
         registered=9,
