@@ -1,5 +1,7 @@
 """The hub coordinator reads the network's figures and charts, then downloads an export."""
 
+from pathlib import Path
+
 from tests import factories
 from tests.reporting import network
 
@@ -66,6 +68,6 @@ def test_hub_reads_the_dashboard_and_its_lists(page, login):
         download_link.click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
-    content = open(download.path(), encoding="utf-8-sig").read()
+    content = Path(download.path()).read_text(encoding="utf-8-sig")
     # Anna's two decisions in the Nord (the pathway and the bloc); Bruno's was withdrawn.
     assert content.count(net.anna.last_name) == 2 and net.bruno.last_name not in content
