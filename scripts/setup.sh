@@ -44,7 +44,8 @@ PY=$(find_python) || die "Socle a besoin de Python 3.12 ou plus récent. Install
 say "Python : $PY ($("$PY" -c 'import platform; print(platform.python_version())'))"
 
 export UV_PYTHON_DOWNLOADS=never
-if command -v uv >/dev/null 2>&1; then
+# `command -v` is not enough: a pyenv shim answers for a uv installed in another Python only.
+if uv --version >/dev/null 2>&1; then
   UV=(uv)
 else
   "$PY" -m uv --version >/dev/null 2>&1 || { say "Installation de uv"; "$PY" -m pip install --quiet --disable-pip-version-check uv >&2 || die "impossible d'installer uv (pip install uv)."; }
