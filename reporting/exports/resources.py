@@ -50,10 +50,11 @@ def columns(names):
 
 
 class ExportOnlyResource(resources.ModelResource):
-    """Nothing is ever imported from these files."""
+    """Nothing is ever imported from these files: statistics are read from the records, and a
+    file edited outside Socle must not write back into them."""
 
     def import_data(self, *args, **kwargs):
-        raise NotImplementedError("Reporting resources are export-only.")
+        raise PermissionError("Reporting resources only export; they never import.")
 
     def headers(self):
         return self.get_export_headers()

@@ -42,3 +42,12 @@ def test_the_hubs_export_is_the_hubs_only(client, people, role, expected):
         client.force_login(people[role])
     response = client.get(reverse("reporting:export_status", args=[job.pk]))
     assert response.status_code == expected
+
+
+def test_statistics_files_never_import():
+    import tablib
+
+    from reporting.exports.resources import SessionResource
+
+    with pytest.raises(PermissionError):
+        SessionResource().import_data(tablib.Dataset(headers=["intitulé"]))
