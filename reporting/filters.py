@@ -3,7 +3,7 @@ view can be shared by its address; anything unknown or inconsistent is refused w
 naming the field, never a 500 and never a wider result."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import forms
 from django.utils import timezone
@@ -58,21 +58,27 @@ class StatisticsFilters:
     def previous(self):
         """The period of the same length just before, for the trend."""
         end = self.start - datetime.timedelta(days=1)
-        return _replace(self, start=end - datetime.timedelta(days=self.days - 1), end=end)
+        return replace(self, start=end - datetime.timedelta(days=self.days - 1), end=end)
+
+    def bucket_starts(self):
+        """The first day of each month, quarter or year that meets [start, end], in order."""
+        day = self.start.replace(day=1)
+        if self.granularity == Granularity.QUARTER:
+            day = day.replace(month=(day.month - 1) // 3 * 3 + 1)
+        elif self.granularity == Granularity.YEAR:
+            day = day.replace(month=1)
+        step = {Granularity.MONTH: 1, Granularity.QUARTER: 3, Granularity.YEAR: 12}[
+            self.granularity
+        ]
+        starts = []
+        while day <= self.end:
+            starts.append(day)
+            month = day.month - 1 + step
+            day = day.replace(year=day.year + month // 12, month=month % 12 + 1)
+        return starts
 
     def bucket_count(self):
-        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
-        if self.granularity == Granularity.YEAR:
-            return self.end.year - self.start.year + 1
-        if self.granularity == Granularity.QUARTER:
-            return (months + 2) // 3 + 1
-        return months
-
-
-def _replace(filters, **changes):
-    from dataclasses import replace
-
-    return replace(filters, **changes)
+        return len(self.bucket_starts())
 
 
 def default_period(today=None):

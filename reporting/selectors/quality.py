@@ -16,7 +16,7 @@ from trainings.models import (
 )
 
 from . import base
-from .statistics import _ratio
+from .statistics import ratio
 
 
 def quality_sessions(scope, filters):
@@ -78,9 +78,9 @@ def attach_indicators(sessions):
             if session.target_count and acquired[pk][user] >= session.target_count
         )
         present, marked = marks.get(pk, (0, 0))
-        session.completion_rate = _ratio(session.completed, session.registered)
-        session.attendance_rate = _ratio(present, marked)
-        session.success_rate = _ratio(session.acquired, session.registered)
+        session.completion_rate = ratio(session.completed, session.registered)
+        session.attendance_rate = ratio(present, marked)
+        session.success_rate = ratio(session.acquired, session.registered)
     return sessions
 
 
@@ -109,7 +109,7 @@ def pathway_indicators(scope, filters):
             "enrolled": row["enrolled"],
             "certified": row["certified"],
             "withdrawn": row["withdrawn"],
-            "success_rate": _ratio(row["certified"], row["enrolled"]),
+            "success_rate": ratio(row["certified"], row["enrolled"]),
         }
         for row in rows
     ]

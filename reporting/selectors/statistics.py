@@ -21,7 +21,7 @@ from ..filters import Granularity
 from . import base
 
 
-def _ratio(part, whole):
+def ratio(part, whole):
     if not whole:
         return None
     return round(Decimal(part) * 100 / Decimal(whole), 1)
@@ -38,7 +38,7 @@ def _figures(scope, filters):
         "sessions_held": base.sessions(scope, filters).count(),
         "trainee_hours": duration_to_hours(hours),
         "participants": base.registrations(scope, filters).values("user_id").distinct().count(),
-        "attendance_rate": _ratio(marks["attended"], marks["all"]),
+        "attendance_rate": ratio(marks["attended"], marks["all"]),
         "assessments": base.assessments(scope, filters).count(),
         "blocs_validated": base.bloc_validations(scope, filters).count(),
         "pathways_certified": base.certifications(scope, filters).count(),
@@ -112,18 +112,7 @@ _TRUNC = {
 
 def buckets(filters):
     """The periods of the chosen granularity that meet [start, end], in order: (key, label)."""
-    day = filters.start.replace(day=1)
-    if filters.granularity == Granularity.QUARTER:
-        day = day.replace(month=(day.month - 1) // 3 * 3 + 1)
-    elif filters.granularity == Granularity.YEAR:
-        day = day.replace(month=1)
-    step = {Granularity.MONTH: 1, Granularity.QUARTER: 3, Granularity.YEAR: 12}[filters.granularity]
-    result = []
-    while day <= filters.end:
-        result.append((day, bucket_label(day, filters.granularity)))
-        month = day.month - 1 + step
-        day = day.replace(year=day.year + month // 12, month=month % 12 + 1)
-    return result
+    return [(day, bucket_label(day, filters.granularity)) for day in filters.bucket_starts()]
 
 
 def bucket_label(day, granularity):
