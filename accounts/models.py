@@ -13,6 +13,9 @@ from .validators import (
     validate_siret,
 )
 
+# How an erased person is named everywhere (pages, lists, exports, new documents).
+ANONYMISED_NAME = _("Personne anonymisée")
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -79,6 +82,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
 
+    # Set when the person's identity was erased (privacy.services.person_erase): the account
+    # stays so that their attestations, assessments and marks keep pointing at someone, but
+    # nothing in it names them any more.
+    anonymised_at = models.DateTimeField(_("anonymisé·e le"), null=True, blank=True)
+
     objects = UserManager()
 
     EMAIL_FIELD = "email"
@@ -101,10 +109,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
     def get_full_name(self):
+        if self.anonymised_at is not None:
+            return str(ANONYMISED_NAME)
         return f"{self.first_name} {self.last_name}".strip()
 
     def get_short_name(self):
+        if self.anonymised_at is not None:
+            return str(ANONYMISED_NAME)
         return self.first_name or self.email
+
+    @property
+    def is_anonymised(self):
+        return self.anonymised_at is not None
 
 
 class Region(models.Model):

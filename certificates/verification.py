@@ -58,6 +58,7 @@ def as_json(verdict, url):
         "serial": attestation.serial,
         "kind": attestation.kind,
         "holder": attestation.facts.get("holder", {}).get("name", ""),
+        "holder_anonymised": bool(attestation.facts.get("holder", {}).get("anonymised")),
         "issuer": attestation.facts.get("issuer", {}).get("legal_name", ""),
         "issued_at": attestation.issued_at.isoformat(),
         "valid_until": attestation.valid_until.isoformat() if attestation.valid_until else None,

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from core import audit_views
 from core import views as core_views
+from privacy import views as privacy_views
 
 # The admin has no login of its own: Django's form would accept a password alone and skip the
 # second factor and the failed-attempt limits that allauth applies. Anonymous visitors are sent
@@ -18,6 +19,7 @@ urlpatterns = [
     path("i18n/setlang/", core_views.public(set_language), name="set_language"),
     path("comptes/", include("allauth.urls")),
     path("profil/mes-donnees/", include("privacy.urls")),
+    path("confidentialite/", privacy_views.policy, name="privacy_policy"),
     path("profil/", include("accounts.urls")),
     path("referentiels/", include("competences.urls")),
     path("formations/", include("trainings.urls")),

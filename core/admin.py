@@ -5,9 +5,10 @@ from .models import AuditLog
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target_repr"]
+    list_display = ["created_at", "actor", "action", "subject", "target_type", "target_id"]
+    list_select_related = ["actor", "subject"]
     list_filter = ["action"]
-    search_fields = ["action", "target_repr", "actor__email"]
+    search_fields = ["action", "target_repr", "actor__email", "subject__email"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

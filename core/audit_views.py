@@ -4,6 +4,7 @@ current name."""
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +22,12 @@ class AuditFilterForm(forms.Form):
         max_length=80,
         help_text=_("Par exemple : attestation, assessment.record, decision."),
     )
-    target = forms.CharField(label=_("Objet"), required=False, max_length=100)
+    target = forms.CharField(
+        label=_("Objet ou personne concernée"),
+        required=False,
+        max_length=100,
+        help_text=_("Un nom, un e-mail, ou un objet comme « Session » ou « n° 12 »."),
+    )
     since = forms.DateField(
         label=_("Depuis le"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -31,13 +37,24 @@ class AuditFilterForm(forms.Form):
 
 
 def audit_entries(*, actor="", action="", target="", since=None, until=None):
-    qs = AuditLog.objects.select_related("actor")
+    qs = AuditLog.objects.select_related("actor", "subject")
     if actor:
-        qs = qs.filter(actor__email__icontains=actor) | qs.filter(actor__last_name__icontains=actor)
+        qs = qs.filter(
+            Q(actor__email__icontains=actor)
+            | Q(actor__last_name__icontains=actor)
+            | Q(actor__first_name__icontains=actor)
+        )
     if action:
         qs = qs.filter(action__startswith=action)
     if target:
-        qs = qs.filter(target_repr__icontains=target)
+        number = target.removeprefix("n°").strip()
+        qs = qs.filter(
+            Q(target_repr__icontains=target)
+            | Q(subject__email__icontains=target)
+            | Q(subject__last_name__icontains=target)
+            | Q(subject__first_name__icontains=target)
+            | (Q(target_id=number) if number.isdigit() else Q(pk__in=[]))
+        )
     if since:
         qs = qs.filter(created_at__date__gte=since)
     if until:

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +11,12 @@ class AuditLogQuerySet(models.QuerySet):
 
     def delete(self):
         raise TypeError("The audit log is append-only.")
+
+    def purge_before(self, moment):
+        """The one way entries leave the log: past their retention period (privacy.services.
+        retention). Returns how many were deleted."""
+        deleted, _by_model = models.QuerySet.delete(self.filter(created_at__lt=moment))
+        return deleted
 
 
 class AuditLog(models.Model):
@@ -25,6 +32,17 @@ class AuditLog(models.Model):
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=80, db_index=True)
+    # The person the record is about (a participant, a holder, a member...): what lets each
+    # person see who read or changed their records. Names are never copied into the log: they
+    # are read from the account at display time, so an erased person's entries need no rewrite.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne concernée"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     target_type = models.CharField(_("type d'objet"), max_length=100, blank=True)
     target_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
     target_repr = models.CharField(_("objet"), max_length=255, blank=True)
@@ -36,10 +54,13 @@ class AuditLog(models.Model):
         verbose_name = _("entrée du journal d'audit")
         verbose_name_plural = _("journal d'audit")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["subject", "-created_at"], name="auditlog_subject_recent"),
+        ]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type} {self.target_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -48,6 +69,23 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+    @property
+    def action_label(self):
+        from .audit import action_label
+
+        return action_label(self.action)
+
+    @property
+    def target_kind(self):
+        """The kind of record, in words (« inscription », « attestation »), read from the model."""
+        if not self.target_type:
+            return ""
+        try:
+            model = apps.get_model(self.target_type)
+        except (LookupError, ValueError):
+            return self.target_type
+        return model._meta.verbose_name
 
 
 class MfaGracePeriod(models.Model):

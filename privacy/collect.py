@@ -176,9 +176,25 @@ def own_actions(user):
         {
             "at": _when(entry.created_at),
             "action": entry.action,
-            "object": entry.target_repr,
+            "object": entry.target_repr or f"{entry.target_type} {entry.target_id}".strip(),
         }
         for entry in AuditLog.objects.filter(actor=user).order_by("created_at", "pk")
+    ]
+
+
+def accesses(user):
+    """Who read or changed this person's records (RGPD: the recipients of their data)."""
+    return [
+        {
+            "at": _when(entry.created_at),
+            "action": entry.action,
+            "by": _name(entry.actor) if entry.actor_id else "Socle",
+            "object": f"{entry.target_type} {entry.target_id}".strip(),
+        }
+        for entry in AuditLog.objects.filter(subject=user)
+        .exclude(actor=user)
+        .select_related("actor")
+        .order_by("created_at", "pk")
     ]
 
 
@@ -189,4 +205,5 @@ SECTIONS = {
     "parcours-et-decisions.json": certification,
     "attestations.json": attestations,
     "actions.json": own_actions,
+    "consultations-et-modifications.json": accesses,
 }

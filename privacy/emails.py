@@ -26,3 +26,17 @@ def export_ready_message(export):
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[export.user.email],
     )
+
+
+def erasure_done_message(address, first_name):
+    """Sent to the address the erasure was asked from, which Socle no longer keeps."""
+    context = {"first_name": first_name, "hub_name": settings.SOCLE_HUB_NAME}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Vos données ont été effacées")
+        body = render_to_string("emails/privacy/erasure_done.txt", context)
+    return EmailMessage(
+        subject=f"[Socle] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+    )

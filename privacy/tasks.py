@@ -1,4 +1,5 @@
-"""Background work: building a personal-data export, then telling its owner."""
+"""Background work: building a personal-data export, then telling its owner; carrying out an
+erasure request."""
 
 from django.tasks import task
 
@@ -12,3 +13,10 @@ def build_personal_data_export(export_id):
     if export is not None:
         export_ready_message(export).send()
     return export.pk if export else None
+
+
+@task
+def erase_person(erasure_request_id):
+    from .services.erasure import erasure_complete
+
+    return erasure_complete(erasure_request_id=erasure_request_id)

@@ -37,10 +37,11 @@ class TrainerAccreditation(models.Model):
     same code in later versions of that referential (see trainings.permissions).
     """
 
+    # PROTECT: an account with records is pseudonymised (privacy), never deleted with them.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("formateur ou formatrice"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="accreditations",
     )
     bloc = models.ForeignKey(
@@ -78,6 +79,57 @@ class TrainerAccreditation(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.bloc.code}"
+
+
+class TrainerInvitation(models.Model):
+    """The hub invites someone without an account to become a trainer: an e-mail carries a link;
+    once they have an account with the invited address, they accept and the accreditations are
+    granted as the hub set them. The link is signed with the site's secret (trainings.services.
+    invitations): `key` changes when the invitation is sent again, which voids the older link."""
+
+    email = models.EmailField(_("adresse e-mail"), db_index=True)
+    blocs = models.ManyToManyField(Bloc, verbose_name=_("blocs"), related_name="+")
+    valid_from = models.DateField(_("valable à partir du"))
+    valid_until = models.DateField(_("valable jusqu'au"))
+    note = models.TextField(_("remarque"), blank=True, validators=[LONG_TEXT])
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invité·e par"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    key = models.CharField(_("clé du lien"), max_length=32)
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acceptée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation de formateur")
+        verbose_name_plural = _("invitations de formateurs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=F("valid_from")), name="invitation_dates_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        # No address here: the audit log copies this text, and must not keep one.
+        return f"{_('invitation')} {self.pk}"
+
+    @property
+    def is_pending(self):
+        return self.accepted_at is None and self.cancelled_at is None
 
 
 class SessionFormat(models.TextChoices):
@@ -215,10 +267,12 @@ class Registration(models.Model):
     session = models.ForeignKey(
         Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="registrations"
     )
+    # PROTECT, like assessments: the proofs of a training outlive any account deletion (an
+    # erased person is pseudonymised instead, see privacy.services.erasure).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("participant·e"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="registrations",
     )
     status = models.CharField(_("statut"), max_length=12, choices=RegistrationStatus.choices)
@@ -371,7 +425,7 @@ class Assessment(models.Model):
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("personne évaluée"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="assessments",
     )
     competence = models.ForeignKey(

@@ -25,3 +25,13 @@ def mark_sessions_held():
     from .services.sessions import sessions_mark_held
 
     return sessions_mark_held()
+
+
+@task
+def send_trainer_invitation(invitation_id):
+    from .services.invitations import invitation_message
+
+    message = invitation_message(invitation_id)
+    if message is not None:
+        message.send()
+    return invitation_id

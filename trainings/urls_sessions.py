@@ -44,6 +44,17 @@ urlpatterns = [
     path("habilitations/", accreditations.accreditation_list, name="accreditation_list"),
     path("habilitations/accorder/", accreditations.accreditation_grant, name="accreditation_grant"),
     path(
+        "habilitations/invitations/<int:pk>/annuler/",
+        accreditations.invitation_cancel,
+        name="invitation_cancel",
+    ),
+    path(
+        "habilitations/invitations/<int:pk>/renvoyer/",
+        accreditations.invitation_resend,
+        name="invitation_resend",
+    ),
+    path("invitation/<str:token>/", accreditations.invitation, name="invitation"),
+    path(
         "habilitations/<int:pk>/retirer/",
         accreditations.accreditation_revoke,
         name="accreditation_revoke",

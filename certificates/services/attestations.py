@@ -202,7 +202,10 @@ def attended_registrations(session):
     """Registrations of the session with at least one slot attended (present or late)."""
     attended = Attendance.objects.filter(is_current=True, status__in=ATTENDED_STATUSES)
     return (
-        session.registrations.filter(status=RegistrationStatus.REGISTERED)
+        # An erased person gets no new document naming no one.
+        session.registrations.filter(
+            status=RegistrationStatus.REGISTERED, user__anonymised_at__isnull=True
+        )
         .filter(pk__in=attended.values("registration_id"))
         .select_related("user")
         .order_by("pk")
@@ -240,7 +243,7 @@ def attestation_issue_for_bloc_validation(*, validation_id, actor=None):
     validation = BlocValidation.objects.select_related(
         "enrollment__user", "enrollment__pathway", "rule_set", "bloc"
     ).get(pk=validation_id)
-    if validation.withdrawn_at is not None:
+    if validation.withdrawn_at is not None or validation.enrollment.user.anonymised_at is not None:
         return None
     return _issue(
         kind=AttestationKind.BLOC,
@@ -256,7 +259,10 @@ def attestation_issue_for_certification(*, certification_id, actor=None):
     certification = PathwayCertification.objects.select_related(
         "enrollment__user", "enrollment__pathway__version__referential", "rule_set"
     ).get(pk=certification_id)
-    if certification.withdrawn_at is not None:
+    if (
+        certification.withdrawn_at is not None
+        or certification.enrollment.user.anonymised_at is not None
+    ):
         return None
     return _issue(
         kind=AttestationKind.PATHWAY,
@@ -392,21 +398,50 @@ def missing_attestations():
     )
     sessions = (
         Registration.objects.filter(
-            status=RegistrationStatus.REGISTERED, session__status=SessionStatus.CLOSED
+            status=RegistrationStatus.REGISTERED,
+            session__status=SessionStatus.CLOSED,
+            user__anonymised_at__isnull=True,
         )
         .filter(Exists(attended))
         .exclude(Exists(issued))
         .values_list("session_id", flat=True)
         .distinct()
     )
-    blocs = BlocValidation.objects.filter(withdrawn_at__isnull=True).exclude(
-        Exists(Attestation.objects.filter(bloc_validation=OuterRef("pk")))
-    )
-    certifications = PathwayCertification.objects.filter(withdrawn_at__isnull=True).exclude(
-        Exists(Attestation.objects.filter(certification=OuterRef("pk")))
-    )
+    blocs = BlocValidation.objects.filter(
+        withdrawn_at__isnull=True, enrollment__user__anonymised_at__isnull=True
+    ).exclude(Exists(Attestation.objects.filter(bloc_validation=OuterRef("pk"))))
+    certifications = PathwayCertification.objects.filter(
+        withdrawn_at__isnull=True, enrollment__user__anonymised_at__isnull=True
+    ).exclude(Exists(Attestation.objects.filter(certification=OuterRef("pk"))))
     return (
         sorted(set(sessions)),
         list(blocs.values_list("pk", flat=True)),
         list(certifications.values_list("pk", flat=True)),
     )
+
+
+def attestations_anonymise_for(*, user, actor=None):
+    """Erasure of a person: their attestations stay (a copy they handed to an employer still
+    verifies, by its code or its fingerprint), but Socle keeps nothing that names them: the
+    stored PDF and the Open Badge are deleted and the holder's name leaves the facts, so the
+    verification page says « titulaire anonymisé·e ». Returns how many were anonymised."""
+    count = 0
+    for attestation in Attestation.objects.select_for_update().filter(holder=user):
+        stored = attestation.pdf.name
+        facts_data = dict(attestation.facts)
+        facts_data["holder"] = {
+            "name": "",
+            "employer": "",
+            "employer_siret": "",
+            "anonymised": True,
+        }
+        attestation.facts = facts_data
+        attestation.pdf = ""
+        attestation.credential = ""
+        attestation.save(update_fields=["facts", "pdf", "credential"])
+        if stored:
+            storage = Attestation._meta.get_field("pdf").storage
+            transaction.on_commit(lambda name=stored, storage=storage: storage.delete(name))
+        log_action(actor=actor, action="attestation.anonymise", target=attestation)
+        count += 1
+    return count

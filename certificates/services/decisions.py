@@ -525,3 +525,14 @@ def decision_withdraw(*, actor, decision, reason, today=None):
             reason=decision.withdrawal_reason,
         )
     return decision
+
+
+def decisions_anonymise_for(*, user):
+    """Erasure of a person: decisions keep everything they rest on, but the copy of the
+    holder's name they took becomes « Personne anonymisée ». Returns how many changed."""
+    from accounts.models import ANONYMISED_NAME
+
+    name = str(ANONYMISED_NAME)
+    return BlocValidation.objects.filter(enrollment__user=user).update(
+        holder_name=name
+    ) + PathwayCertification.objects.filter(enrollment__user=user).update(holder_name=name)

@@ -148,3 +148,20 @@ def enrollment_move(*, actor, enrollment, rule_set):
         )
         request_decisions([enrollment.user_id])
     return enrollment
+
+
+def enrollments_close_for(*, user, actor=None, reason=""):
+    """Erasure of a person: their enrolments in progress are withdrawn (certified ones and the
+    recorded decisions stay as they are). Returns how many were closed."""
+    count = 0
+    with transaction.atomic():
+        for enrollment in Enrollment.objects.select_for_update().filter(
+            user=user, status=EnrollmentStatus.IN_PROGRESS
+        ):
+            enrollment.status = EnrollmentStatus.WITHDRAWN
+            enrollment.status_changed_at = timezone.now()
+            enrollment.withdrawal_reason = reason
+            enrollment.save(update_fields=["status", "status_changed_at", "withdrawal_reason"])
+            log_action(actor=actor, action="enrollment.withdraw", target=enrollment, reason=reason)
+            count += 1
+    return count

@@ -38,7 +38,8 @@ def _readable(request, attestation):
 
 def download(request, pk):
     attestation = get_object_or_404(Attestation.objects.select_related("session"), pk=pk)
-    if not _readable(request, attestation):
+    if not _readable(request, attestation) or not attestation.pdf:
+        # No file: its holder had their data erased (the record stays for verification).
         raise Http404
     log_action(actor=request.user, action="attestation.download", target=attestation)
     return FileResponse(
@@ -85,6 +86,8 @@ def session_attestations_zip(request, pk):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed
         for attestation in attestations:
+            if not attestation.pdf:  # erased holder
+                continue
             with attestation.pdf.open("rb") as handle:
                 archive.writestr(f"{attestation.serial}-{attestation.kind}.pdf", handle.read())
     log_action(

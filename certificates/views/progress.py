@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from competences.models import Pathway
+from core.audit import log_access
 from core.exceptions import DomainError
 from core.permissions import hub_coordinator_required, is_hub_coordinator
 from trainings.models import Session
@@ -139,7 +140,14 @@ def _enrollment_or_404(request, pk):
 def enrollment_detail(request, pk):
     """A person's progress on one pathway, for the hub and for their trainers; the hub also
     decides here. `?competences=<lineage>` simulates competences at their required level."""
-    return _detail(request, _enrollment_or_404(request, pk))
+    enrollment = _enrollment_or_404(request, pk)
+    log_access(
+        actor=request.user,
+        action="person.view_progress",
+        subject=enrollment.user,
+        target=enrollment,
+    )
+    return _detail(request, enrollment)
 
 
 def _detail(request, enrollment, *, manual_form=None, status=200):

@@ -247,6 +247,9 @@ LOGGING = {
 
 # Domain settings.
 SOCLE_HUB_NAME = env("SOCLE_HUB_NAME", "Hub numérique Hauts-de-France")
+# Who answers questions and requests about personal data (the data protection officer or the
+# hub's contact), shown on the privacy page (/confidentialite/).
+SOCLE_PRIVACY_CONTACT = env("SOCLE_PRIVACY_CONTACT", "dpo@socle.invalid")
 SOCLE_HUB_COORDINATOR_GROUP = "Coordination du hub"
 # Absolute links in e-mails, calendar files, QR codes and documents made outside a request.
 SOCLE_SITE_URL = env("SOCLE_SITE_URL", "").rstrip("/")
@@ -265,6 +268,8 @@ SOCLE_RATE_LIMITS = {
     "verify": "30/m/ip",
     "status_list": "120/m/ip",
     "sign_code": "10/m/user,30/m/ip",
+    # Password checks outside the login form (the erasure confirmation).
+    "password_confirm": "5/m/user,20/m/ip",
 }
 # Open Badges credentials are signed (RS256) with a key of their own, separate from the seal:
 # a PEM RSA key of 2048 bits or more; development generates one under SOCLE_KEYS_DIR.

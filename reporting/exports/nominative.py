@@ -118,7 +118,9 @@ def sessions(scope, filters):
     )
     attended = marks.filter(status__in=ATTENDED_STATUSES)
     trainers = (
-        get_user_model().objects.order_by("last_name", "first_name").only("first_name", "last_name")
+        get_user_model()
+        .objects.order_by("last_name", "first_name")
+        .only("first_name", "last_name", "anonymised_at")
     )
     return [
         base.sessions(scope, filters)

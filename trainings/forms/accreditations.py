@@ -19,7 +19,10 @@ class BlocChoiceField(IdsChoiceField):
 class AccreditationGrantForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail du formateur ou de la formatrice"),
-        help_text=_("La personne doit déjà avoir un compte sur Socle."),
+        help_text=_(
+            "Sans compte sur Socle, la personne reçoit une invitation si vous cochez la case "
+            "ci-dessous."
+        ),
     )
     blocs = BlocChoiceField(
         label=_("Blocs"),
@@ -37,15 +40,27 @@ class AccreditationGrantForm(forms.Form):
         max_length=LONG_TEXT_MAX,
     )
 
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        user = get_user_model().objects.filter(email__iexact=email).first()
-        if user is None:
-            raise forms.ValidationError(
-                _("Aucun compte n'utilise l'adresse %(email)s.") % {"email": email}
+    invite = forms.BooleanField(
+        label=_("Si cette adresse n'a pas de compte, envoyer une invitation par e-mail"),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        email = (cleaned.get("email") or "").strip()
+        if not email:
+            return cleaned
+        self.user = get_user_model().objects.filter(email__iexact=email).first()
+        if self.user is None and not cleaned.get("invite"):
+            self.add_error(
+                "email",
+                _(
+                    "Aucun compte n'utilise l'adresse %(email)s. Cochez « envoyer une "
+                    "invitation » pour l'inviter."
+                )
+                % {"email": email},
             )
-        self.user = user
-        return email
+        return cleaned
 
 
 class AccreditationRevokeForm(forms.Form):

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from competences.models import Bloc
 
-from ..models import AccreditationSource, TrainerAccreditation
+from ..models import AccreditationSource, TrainerAccreditation, TrainerInvitation
 
 VALID, EXPIRED, REVOKED, FUTURE = "valid", "expired", "revoked", "future"
 
@@ -59,4 +59,18 @@ def accreditations_of(user):
         TrainerAccreditation.objects.filter(user=user)
         .select_related("bloc__version__referential", "granted_by")
         .order_by("bloc__code", "-valid_until")
+    )
+
+
+def pending_invitations(now=None):
+    """Invitations still waiting for their trainer, newest first."""
+    return (
+        TrainerInvitation.objects.filter(
+            accepted_at__isnull=True,
+            cancelled_at__isnull=True,
+            expires_at__gte=now or timezone.now(),
+        )
+        .select_related("invited_by")
+        .prefetch_related("blocs")
+        .order_by("-created_at", "-pk")
     )

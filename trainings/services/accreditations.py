@@ -140,3 +140,20 @@ def default_validity(today=None):
 
 
 __all__ = ["accreditation_grant", "accreditation_revoke", "default_validity"]
+
+
+@transaction.atomic
+def accreditations_end_for(*, user, actor=None, reason=""):
+    """Erasure of a person: their accreditations still running end now (whatever their source:
+    an erased account trains no one). Earlier days keep their answer. Returns how many ended."""
+    now = timezone.now()
+    running = TrainerAccreditation.objects.select_for_update().filter(
+        user=user, revoked_at__isnull=True, valid_until__gte=timezone.localdate(now)
+    )
+    count = 0
+    for accreditation in running:
+        accreditation.revoked_at = now
+        accreditation.save(update_fields=["revoked_at"])
+        log_action(actor=actor, action="accreditation.revoke", target=accreditation, reason=reason)
+        count += 1
+    return count

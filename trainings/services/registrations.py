@@ -18,7 +18,13 @@ from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator
 
 from .. import emails
-from ..models import FROZEN_STATUSES, Registration, RegistrationStatus, SessionStatus
+from ..models import (
+    FROZEN_STATUSES,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionStatus,
+)
 from ..selectors.registrations import registration_has_attended
 from ..selectors.sessions import ACTIVE_REGISTRATION, is_session_trainer
 from .session_rules import check_can_manage, full_clean_or_error, lock, registered_count
@@ -275,3 +281,41 @@ def registrations_send_reminders(*, now=None):
                 emails.notify(emails.REMINDER, registration)
                 sent += 1
     return sent
+
+
+def registrations_cancel_upcoming_of(*, user, actor=None):
+    """Erasure of a person: their places in sessions that have not started are given back (to
+    the waiting list), without e-mailing them. Past registrations stay (they carry the hours
+    and the marks). Returns how many were cancelled."""
+    now = timezone.now()
+    upcoming = (
+        Registration.objects.filter(user=user, status__in=ACTIVE_REGISTRATION)
+        .exclude(session__status__in=FROZEN_STATUSES)
+        .filter(session__starts_at__gt=now)
+        .values_list("pk", "session_id")
+    )
+    count = 0
+    for registration_pk, session_pk in list(upcoming):
+        with transaction.atomic():
+            session = lock(Session(pk=session_pk))
+            registration = Registration.objects.select_for_update(of=("self",)).get(
+                pk=registration_pk
+            )
+            if registration.status not in ACTIVE_REGISTRATION:
+                continue
+            was_registered = registration.status == RegistrationStatus.REGISTERED
+            registration.status = RegistrationStatus.CANCELLED
+            registration.status_changed_at = now
+            registration.save(update_fields=["status", "status_changed_at"])
+            log_action(
+                actor=actor,
+                action="registration.cancel",
+                target=registration,
+                by_participant=False,
+                was_registered=was_registered,
+                erasure=True,
+            )
+            if was_registered:
+                promote_waiting(session=session, actor=actor)
+            count += 1
+    return count

@@ -2,11 +2,14 @@
 (who they trained and assessed)."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from core.exceptions import DomainError
@@ -17,11 +20,14 @@ from ..forms.accreditations import (
     AccreditationGrantForm,
     AccreditationRevokeForm,
 )
-from ..models import TrainerAccreditation
+from ..models import TrainerAccreditation, TrainerInvitation
 from ..selectors import accreditations as selectors
 from ..selectors import sessions as session_selectors
 from ..services import accreditations as services
+from ..services import invitations
 from .common import add_domain_error
+
+INVITATIONS_SHOWN = 20
 
 
 @hub_coordinator_required
@@ -36,10 +42,92 @@ def accreditation_list(request):
     page = Paginator(accreditations, 50).get_page(request.GET.get("page"))
     for accreditation in page:
         accreditation.state = selectors.accreditation_state(accreditation)
+    pending = selectors.pending_invitations()
     return render(
         request,
         "trainings/accreditation_list.html",
-        {"form": form, "page": page, "revoke_form": AccreditationRevokeForm()},
+        {
+            "form": form,
+            "page": page,
+            "revoke_form": AccreditationRevokeForm(),
+            "invitations": list(pending[:INVITATIONS_SHOWN]),
+            "invitation_count": pending.count(),
+        },
+    )
+
+
+@hub_coordinator_required
+@require_POST
+def invitation_cancel(request, pk):
+    invitation = get_object_or_404(TrainerInvitation, pk=pk)
+    try:
+        invitations.invitation_cancel(actor=request.user, invitation=invitation)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("L'invitation de %(email)s est annulée.") % {"email": invitation.email}
+        )
+    return redirect("trainings:accreditation_list")
+
+
+@hub_coordinator_required
+@require_POST
+def invitation_resend(request, pk):
+    invitation = get_object_or_404(TrainerInvitation, pk=pk)
+    if not invitation.is_pending:
+        raise Http404
+    try:
+        invitations.invitation_create(
+            actor=request.user,
+            email=invitation.email,
+            blocs=invitation.blocs.all(),
+            valid_from=invitation.valid_from,
+            valid_until=invitation.valid_until,
+            note=invitation.note,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Invitation envoyée à nouveau à %(email)s ; le lien précédent ne marche plus.")
+            % {"email": invitation.email},
+        )
+    return redirect("trainings:accreditation_list")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    """The invited person's page: who invites them to what, and how to accept."""
+    pending = invitations.invitation_from_token(token)
+    if pending is None:
+        return render(request, "trainings/invitation_invalid.html", status=404)
+    user = request.user
+    matches = user.is_authenticated and user.email.lower() == pending.email.lower()
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            granted = invitations.invitation_accept(user=user, invitation=pending)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Bienvenue ! Vous êtes habilité·e sur %(count)d bloc.",
+                    "Bienvenue ! Vous êtes habilité·e sur %(count)d blocs.",
+                    len(granted),
+                )
+                % {"count": len(granted)},
+            )
+            return redirect("trainings:my_sessions")
+    return render(
+        request,
+        "trainings/invitation.html",
+        {"invitation": pending, "matches": matches, "blocs": list(pending.blocs.all())},
     )
 
 
@@ -54,7 +142,30 @@ def accreditation_grant(request):
             "email": request.GET.get("email", ""),
         },
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.user is None:
+        data = form.cleaned_data
+        try:
+            invitation = invitations.invitation_create(
+                actor=request.user,
+                email=data["email"],
+                blocs=data["blocs"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                note=data["note"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Invitation envoyée à %(email)s : les habilitations seront accordées quand "
+                    "la personne l'acceptera."
+                )
+                % {"email": invitation.email},
+            )
+            return redirect("trainings:accreditation_list")
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             granted = services.accreditation_grant(

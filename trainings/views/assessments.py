@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from core.audit import log_access
 from core.exceptions import DomainError
 from core.permissions import user_roles
 
@@ -89,8 +90,13 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
             return _cell(request, session, registration, competence, can_assess)
         context["inline"] = True
         return render(request, "trainings/evaluation/_assessment_form.html", context)
-    # Every session's assessments of the person on the competence, not only this one's.
-    context["history"] = selectors.assessment_history(registration.user, [competence])
+    # The person's assessments on the competence from every session the viewer trains (all of
+    # them for the hub): not other trainers' sessions (history_scope).
+    context["history"] = selectors.assessment_history(
+        registration.user,
+        [competence],
+        sessions_of=selectors.history_scope(request.user, registration.user),
+    )
     return render(request, "trainings/evaluation/assessment_cell.html", context, status=status)
 
 
@@ -173,6 +179,7 @@ def participant_assessments(request, user_pk):
     participant = get_object_or_404(get_user_model(), pk=user_pk)
     if not selectors.can_view_participant(request.user, participant):
         raise PermissionDenied
+    log_access(actor=request.user, action="person.view_history", subject=participant)
     return render(
         request,
         "trainings/evaluation/participant_assessments.html",

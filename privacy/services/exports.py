@@ -17,8 +17,8 @@ from certificates.models import Attestation
 from core.audit import log_action
 from core.exceptions import DomainError
 
-from . import collect
-from .models import PersonalDataExport
+from .. import collect
+from ..models import PersonalDataExport
 
 EXPORT_DAYS = 7
 MAX_PER_DAY = 3
@@ -48,7 +48,7 @@ def personal_data_export_request(*, actor):
         pk = export.pk
 
         def enqueue():
-            from .tasks import build_personal_data_export
+            from ..tasks import build_personal_data_export
 
             build_personal_data_export.enqueue(export_id=pk)
 
