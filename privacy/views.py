@@ -108,6 +108,7 @@ def policy(request):
             "evidence_years": retention.EVIDENCE_YEARS,
             "inactive_years": retention.INACTIVE_ACCOUNT_YEARS,
             "audit_years": retention.AUDIT_LOG_YEARS,
+            "backup_days": retention.BACKUP_DAYS,
             "small_cell": settings.SOCLE_STATS_SMALL_CELL,
         },
     )

@@ -154,11 +154,15 @@ def verify_json(request, code):
 @login_not_required
 def badge_keys(request):
     """The public keys that signed Open Badges credentials (JWKS), current and retired."""
+    if not allow(request, "status_list"):
+        return JsonResponse({"status": "rate_limited"}, status=429)
     return JsonResponse(badges.jwks())
 
 
 @login_not_required
 def badge_issuer(request):
+    if not allow(request, "status_list"):
+        return JsonResponse({"status": "rate_limited"}, status=429)
     return JsonResponse(badges.issuer_profile(facts.issuer_facts()))
 
 

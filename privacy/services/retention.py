@@ -14,6 +14,7 @@ the constants below.
   identity leaves them with the person's erasure.
 - Audit log: AUDIT_LOG_YEARS after the end of the year of the action.
 - Exports (personal-data archives, the hub's files): EXPORT_DAYS days.
+- Backups: BACKUP_DAYS days at most (rotated by scripts/backup.sh, see docs/operations.md).
 """
 
 import datetime
@@ -39,6 +40,8 @@ from .exports import EXPORT_DAYS, personal_data_exports_purge
 INACTIVE_ACCOUNT_YEARS = 3
 EVIDENCE_YEARS = 3
 AUDIT_LOG_YEARS = 5
+# Backups are kept this long at most (docs/operations.md): what is erased leaves them then.
+BACKUP_DAYS = 35
 
 
 def _years_before(day, years):

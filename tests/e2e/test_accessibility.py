@@ -89,6 +89,8 @@ def test_public_pages(page):
         "/comptes/signup/",
         "/comptes/password/reset/",
         "/page-inconnue/",
+        "/confidentialite/",
+        "/formations/invitation/lien-invalide/",
     ]:
         _check(page, url)
 
@@ -110,6 +112,8 @@ def test_mediator_pages(page, login, data):
         "/formations/emargement/signer/",
         "/progression/",
         "/profil/mes-donnees/",
+        "/profil/mes-donnees/consultations/",
+        "/profil/mes-donnees/effacement/",
     ]:
         _check(page, url)
 
@@ -131,6 +135,8 @@ def test_trainer_pages(page, login, data):
 
 
 def test_hub_pages(page, login, data):
+    invitation = _invitation(data)
+    _check(page, invitation)  # as the invited person sees it before signing up
     login(data["hub"], factories.DEFAULT_PASSWORD)
     for url in [
         "/profil/structures/",
@@ -144,6 +150,26 @@ def test_hub_pages(page, login, data):
         f"/progression/suivi/{data['enrollment'].pk}/",
     ]:
         _check(page, url)
+
+
+def _invitation(data):
+    """The link of a pending invitation to a future trainer."""
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from trainings.services import invitations
+
+    today = timezone.localdate()
+    invitation = invitations.invitation_create(
+        actor=data["hub"],
+        email="future-formatrice@example.org",
+        blocs=data["version"].blocs.filter(code="B1"),
+        valid_from=today,
+        valid_until=today + datetime.timedelta(days=365),
+    )
+    return reverse("trainings:invitation", args=[invitations.invitation_token(invitation)])
 
 
 def test_keyboard_user_skips_to_content_and_sees_focus(page, login, data):
@@ -199,6 +225,8 @@ def test_attestation_pages(page, login, data):
     login(data["trainer"], factories.DEFAULT_PASSWORD)
     _check(page, f"/progression/sessions/{session.pk}/attestations/")
     page.context.clear_cookies()
+    invitation = _invitation(data)
+    _check(page, invitation)  # as the invited person sees it before signing up
     login(data["hub"], factories.DEFAULT_PASSWORD)
     for url in [
         "/progression/emetteur/",

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from core.exceptions import DomainError
+from core.ratelimit import allow
 from core.permissions import hub_coordinator_required
 
 from ..forms.accreditations import (
@@ -101,6 +102,8 @@ def invitation_resend(request, pk):
 @require_http_methods(["GET", "POST"])
 def invitation(request, token):
     """The invited person's page: who invites them to what, and how to accept."""
+    if not allow(request, "verify"):  # a public page that checks a token
+        return render(request, "trainings/invitation_invalid.html", status=429)
     pending = invitations.invitation_from_token(token)
     if pending is None:
         return render(request, "trainings/invitation_invalid.html", status=404)
