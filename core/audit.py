@@ -94,6 +94,7 @@ ACTION_LABELS = {
     "invitation.accept": _("Invitation de formateur acceptée"),
     "person.view_history": _("Historique d'évaluations consulté"),
     "person.view_progress": _("Progression consultée"),
+    "person.view_trainer_history": _("Historique de formateur consulté"),
     "personal_data.export_request": _("Export de mes données demandé"),
     "personal_data.export_ready": _("Export de mes données prêt"),
     "personal_data.export_download": _("Export de mes données téléchargé"),

@@ -12,9 +12,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from core.audit import log_access
 from core.exceptions import DomainError
-from core.ratelimit import allow
 from core.permissions import hub_coordinator_required
+from core.ratelimit import allow
 
 from ..forms.accreditations import (
     AccreditationFilterForm,
@@ -224,6 +225,7 @@ def accreditation_revoke(request, pk):
 @hub_coordinator_required
 def trainer_history(request, user_pk):
     trainer = get_object_or_404(User, pk=user_pk)
+    log_access(actor=request.user, action="person.view_trainer_history", subject=trainer)
     accreditations = list(selectors.accreditations_of(trainer))
     for accreditation in accreditations:
         accreditation.state = selectors.accreditation_state(accreditation)
