@@ -30,6 +30,26 @@ def subject_id_of(target):
     return None
 
 
+# Keys whose values never enter the log, whatever the caller passes (a sign code, a password,
+# a link's token); a key's *id* (the seal's key_id) is public and stays.
+SECRET_KEYS = {"password", "passphrase", "secret", "token", "code", "sign_code", "otp"}
+SECRET_SUFFIXES = ("_password", "_passphrase", "_secret", "_token")
+MASK = "***"
+
+
+def _is_secret(key):
+    key = str(key).lower()
+    return key in SECRET_KEYS or key.endswith(SECRET_SUFFIXES)
+
+
+def mask_secrets(value):
+    if isinstance(value, dict):
+        return {key: MASK if _is_secret(key) else mask_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in value]
+    return value
+
+
 def log_action(*, actor, action, target=None, subject=None, **data):
     """Append one entry to the audit log. Call it inside the service's transaction.
 
@@ -38,7 +58,7 @@ def log_action(*, actor, action, target=None, subject=None, **data):
     entry = AuditLog(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
-        data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+        data=mask_secrets(json.loads(json.dumps(data, cls=DjangoJSONEncoder))),
     )
     entry.subject_id = subject.pk if subject is not None else subject_id_of(target)
     if target is not None:

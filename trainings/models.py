@@ -397,7 +397,8 @@ class SlotSignCode(models.Model):
         verbose_name_plural = _("codes d'émargement")
 
     def __str__(self):
-        return f"{self.slot} — {self.code}"
+        # Not the code: this text is copied into the audit log, which keeps no secret.
+        return f"{self.slot} — {_('code de présence')}"
 
 
 class AssessmentMethod(models.TextChoices):

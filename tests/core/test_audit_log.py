@@ -43,3 +43,28 @@ def test_the_page_costs_the_same_whatever_the_log(client):
     with CaptureQueriesContext(connection) as big:
         client.get(url)
     assert len(big) == len(small)
+
+
+def test_secrets_never_enter_the_log(db):
+    from core.audit import log_action
+
+    entry = log_action(
+        actor=None,
+        action="test.action",
+        password="hunter2",
+        nested={"token": "abc", "sign_code": "123456", "key_id": "seal-2026"},
+        items=[{"otp": "000000"}],
+    )
+    assert entry.data == {
+        "password": "***",
+        "nested": {"token": "***", "sign_code": "***", "key_id": "seal-2026"},
+        "items": [{"otp": "***"}],
+    }
+
+
+def test_a_sign_code_is_not_copied_into_the_log(db):
+    from tests import factories
+
+    session = factories.make_session()
+    code = factories.SlotSignCodeFactory(slot=session.slots.first())
+    assert code.code and code.code not in str(code)
