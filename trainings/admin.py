@@ -5,6 +5,7 @@ accreditation and editing a session happen on the hub's and trainers' pages."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_scale import LargeTableAdmin
 from core.exceptions import DomainError
 
 from .models import Assessment, Attendance, Registration, Session, Slot, TrainerAccreditation
@@ -104,10 +105,12 @@ class SessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RegistrationAdmin(LargeTableAdmin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("user", "session", "status", "status_changed_at", "added_by")
     list_filter = ("status",)
-    search_fields = ("user__email", "user__last_name", "session__title")
+    search_fields = ("user__email",)  # shows the search box; LargeTableAdmin does the search
+    search_help_text = _("Début de l'e-mail, du nom ou du prénom de la personne.")
+    person_fields = ("user",)
     list_select_related = ("user", "session", "added_by")
 
     def has_add_permission(self, request):
@@ -115,9 +118,12 @@ class RegistrationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AttendanceAdmin(LargeTableAdmin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("registration", "slot", "status", "method", "recorded_by", "is_current")
     list_filter = ("status", "method", "is_current")
+    search_fields = ("registration__user__email",)
+    search_help_text = _("Début de l'e-mail, du nom ou du prénom de la personne.")
+    person_fields = ("registration__user",)
     list_select_related = (
         "registration__user",
         "registration__session",
@@ -130,10 +136,16 @@ class AttendanceAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AssessmentAdmin(LargeTableAdmin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("participant", "competence", "level", "assessor", "assessor_role", "created_at")
     list_filter = ("assessor_role", "method")
-    search_fields = ("participant__email", "assessor__email", "competence__code")
+    search_fields = ("participant__email",)
+    search_help_text = _(
+        "Début de l'e-mail, du nom ou du prénom de la personne évaluée ou de l'évaluateur, "
+        "ou code exact d'une compétence (B1.C2)."
+    )
+    person_fields = ("participant", "assessor")
+    exact_search_fields = ("competence__code",)
     list_select_related = ("participant", "competence", "level", "assessor")
 
     def has_add_permission(self, request):

@@ -303,7 +303,10 @@ class Registration(models.Model):
                 condition=Q(status__in=RegistrationStatus.values), name="registration_status_valid"
             ),
         ]
-        indexes = [models.Index(fields=["session", "status", "status_changed_at"])]
+        indexes = [
+            models.Index(fields=["session", "status", "status_changed_at"]),
+            models.Index(fields=["status_changed_at", "id"], name="registration_changed"),
+        ]
 
     def __str__(self):
         return f"{self.user} — {self.session} ({self.get_status_display()})"
@@ -363,6 +366,9 @@ class Attendance(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=AttendanceStatus.values), name="attendance_status_valid"
             ),
+        ]
+        indexes = [
+            models.Index(fields=["slot", "registration", "-recorded_at"], name="attendance_order")
         ]
 
     def __str__(self):
@@ -482,7 +488,17 @@ class Assessment(models.Model):
                 name="assessment_self_consistent",
             ),
         ]
-        indexes = [models.Index(fields=["participant", "competence", "assessed_on", "created_at"])]
+        indexes = [
+            models.Index(fields=["participant", "competence", "assessed_on", "created_at"]),
+            # Newest first (the admin, the hub's lists), and the queue of peer assessments to
+            # confirm, oldest first: a partial index keeps it small at national scale.
+            models.Index(fields=["created_at", "id"], name="assessment_created"),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(assessor_role="peer"),
+                name="assessment_peer_queue",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.participant} — {self.competence.code} : {self.level.rank}"
