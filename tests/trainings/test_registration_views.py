@@ -27,7 +27,8 @@ def test_my_registrations_constant_queries(client_for, user, django_assert_max_n
         factories.RegistrationFactory(session=full, status="waiting")
         factories.RegistrationFactory(session=full, user=user, status="waiting")
     client = client_for(user)
-    with django_assert_max_num_queries(8):
+    # Upcoming (2) and a page of history (count, page, slots): the same for 1 or 10.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("trainings:my_registrations"))
     assert len(response.context["upcoming"]) == 2 * count
     assert set(response.context["waiting_positions"].values()) == {2}
@@ -118,3 +119,18 @@ def test_waiting_list_gets_no_video_link_in_the_calendar_file_or_the_email(
         reverse("trainings:registration_ics", args=[registered.pk])
     )
     assert "secret-room" in calendar.content.decode().replace("\r\n ", "")
+
+
+def test_the_history_of_my_registrations_is_paginated_newest_first(client_for, user):
+    from trainings.selectors.registrations import HISTORY_PER_PAGE
+
+    sessions = [factories.make_session(status="closed") for _ in range(HISTORY_PER_PAGE + 2)]
+    for session in sessions:
+        factories.RegistrationFactory(session=session, user=user)
+    client = client_for(user)
+    first = client.get(reverse("trainings:my_registrations")).context["history"]
+    assert len(first) == HISTORY_PER_PAGE and first.paginator.count == HISTORY_PER_PAGE + 2
+    starts = [r.session.starts_at for r in first]
+    assert starts == sorted(starts, reverse=True)
+    second = client.get(reverse("trainings:my_registrations"), {"page": 2}).context["history"]
+    assert len(second) == 2

@@ -328,7 +328,8 @@ def test_my_sessions_groups_and_constant_queries(
     factories.make_session(trainer=trainer, status="closed")
     factories.make_session()  # someone else's
     client = client_for(trainer)
-    with django_assert_max_num_queries(8):
+    # Drafts and upcoming, a page of past sessions, the latest cancelled: the same for 1 or 8.
+    with django_assert_max_num_queries(10):
         response = client.get(_url("my_sessions"))
     groups = response.context["groups"]
     assert len(groups["upcoming"]) == count
@@ -392,3 +393,16 @@ def test_edit_keeps_a_co_trainer_who_lost_the_accreditation_and_says_why(client_
     assert response.status_code == 400
     assert "Julien Martin n&#x27;est pas habilité·e" in response.content.decode()
     assert set(session.trainers.all()) == {trainer, co_trainer}
+
+
+def test_past_sessions_are_paginated_newest_first(client_for, trainer):
+    from trainings.selectors.sessions import PAST_SESSIONS_PER_PAGE
+
+    for _ in range(PAST_SESSIONS_PER_PAGE + 1):
+        factories.make_session(trainer=trainer, status="closed")
+    client = client_for(trainer)
+    past = client.get(_url("my_sessions")).context["groups"]["past"]
+    assert len(past) == PAST_SESSIONS_PER_PAGE and past.has_next()
+    starts = [s.starts_at for s in past]
+    assert starts == sorted(starts, reverse=True)
+    assert len(client.get(_url("my_sessions"), {"page": 2}).context["groups"]["past"]) == 1

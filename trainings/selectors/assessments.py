@@ -2,6 +2,7 @@
 
 from collections import OrderedDict, defaultdict
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 
 from competences.models import Competence, ProficiencyLevel
@@ -84,28 +85,38 @@ def assessment_history(participant, competences=None, *, sessions_of=None):
     return with_history_relations(qs).order_by("-created_at", "-pk")
 
 
-def history_by_competence(participant, competences=None, *, sessions_of=None):
-    """OrderedDict competence → {"trainer": [...], "self": [...]} (newest first), competences in
-    referential order."""
+COMPETENCES_PER_PAGE = 10
+
+
+def _referential_order(competence):
+    return (
+        competence.version.referential.code,
+        -competence.version.number,
+        competence.bloc.order,
+        competence.order,
+        competence.code,
+    )
+
+
+def history_by_competence(participant, competences=None, *, sessions_of=None, page=None):
+    """A page of the participant's history, by competence (in referential order), each with
+    its assessments {"trainer": [...], "self": [...]} newest first. Returns (page, OrderedDict):
+    the page of competences, and the history of those competences only — a person's history
+    grows with the years, a page stays COMPETENCES_PER_PAGE competences."""
+    assessed = assessment_history(participant, competences, sessions_of=sessions_of)
+    assessed_ids = assessed.order_by().values("competence_id").distinct()
+    ordered = sorted(
+        Competence.objects.filter(pk__in=assessed_ids).select_related(
+            "bloc", "version__referential"
+        ),
+        key=_referential_order,
+    )
+    current = Paginator(ordered, COMPETENCES_PER_PAGE).get_page(page)
     grouped = defaultdict(lambda: {"trainer": [], "self": []})
-    competence_by_id = {}
-    for assessment in assessment_history(
-        participant, competences, sessions_of=sessions_of
-    ).select_related("competence__version__referential"):
+    for assessment in assessed.filter(competence__in=list(current)):
         kind = "self" if assessment.assessor_role == AssessorRole.SELF else "trainer"
         grouped[assessment.competence_id][kind].append(assessment)
-        competence_by_id[assessment.competence_id] = assessment.competence
-    ordered = sorted(
-        competence_by_id.values(),
-        key=lambda c: (
-            c.version.referential.code,
-            -c.version.number,
-            c.bloc.order,
-            c.order,
-            c.code,
-        ),
-    )
-    return OrderedDict((c, grouped[c.pk]) for c in ordered)
+    return current, OrderedDict((c, grouped[c.pk]) for c in current)
 
 
 def session_competences(session):

@@ -1,6 +1,7 @@
 """Reads about a mediator's own registrations."""
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -40,22 +41,23 @@ def _with_session(queryset):
     )
 
 
-def registrations_of_user(user, *, now=None):
-    """The user's registrations split into upcoming (registered or waiting, session not over)
-    and history (everything else), most relevant first."""
+HISTORY_PER_PAGE = 20
+
+
+def registrations_of_user(user, *, now=None, history_page=None):
+    """The user's registrations: upcoming ones (registered or waiting, session published and
+    not over) whole, soonest first; the history (everything else) a page at a time, newest
+    first, since it grows with the years."""
     now = now or timezone.now()
-    registrations = list(
-        _with_session(Registration.objects.filter(user=user)).order_by("session__starts_at", "pk")
+    mine = _with_session(Registration.objects.filter(user=user))
+    running = Q(session__status=SessionStatus.PUBLISHED) & (
+        Q(session__ends_at__gt=now) | Q(session__ends_at__isnull=True)
     )
-    upcoming, history = [], []
-    for registration in registrations:
-        session = registration.session
-        active = registration.status != RegistrationStatus.CANCELLED
-        running = session.status == SessionStatus.PUBLISHED and (
-            session.ends_at is None or session.ends_at > now
-        )
-        (upcoming if active and running else history).append(registration)
-    history.reverse()
+    active = ~Q(status=RegistrationStatus.CANCELLED)
+    upcoming = list(mine.filter(active & running).order_by("session__starts_at", "pk"))
+    history = Paginator(
+        mine.exclude(active & running).order_by("-session__starts_at", "-pk"), HISTORY_PER_PAGE
+    ).get_page(history_page)
     return upcoming, history
 
 

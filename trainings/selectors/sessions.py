@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -267,29 +268,42 @@ def sessions_for_you(user, *, limit=5, now=None):
 # The trainer's sessions ----------------------------------------------------------------------
 
 
-def sessions_of_trainer(user, *, now=None):
-    """The sessions a user runs, sorted for the "Mes sessions" page: drafts, upcoming (and
-    running), past, cancelled."""
+PAST_SESSIONS_PER_PAGE = 20
+CANCELLED_SHOWN = 10
+
+
+def sessions_of_trainer(user, *, now=None, past_page=None):
+    """The sessions a user runs, for the "Mes sessions" page: drafts and upcoming (and running)
+    ones whole, past ones a page at a time (newest first: they grow with the years), the latest
+    cancelled ones and how many there are."""
     now = now or timezone.now()
-    sessions = list(
-        with_counts(
-            Session.objects.filter(trainers=user)
-            .select_related("structure__commune", "version")
-            .prefetch_related(Prefetch("slots", queryset=Slot.objects.order_by("starts_at")))
+    mine = with_counts(
+        Session.objects.filter(trainers=user)
+        .select_related("structure__commune", "version")
+        .prefetch_related(Prefetch("slots", queryset=Slot.objects.order_by("starts_at")))
+    )
+    held = mine.exclude(status__in=(SessionStatus.DRAFT, SessionStatus.CANCELLED))
+    running = Q(ends_at__gt=now) | Q(ends_at__isnull=True)
+    # Drafts and upcoming sessions are few: one query, split here.
+    current = list(
+        mine.filter(
+            Q(status=SessionStatus.DRAFT) | (running & ~Q(status=SessionStatus.CANCELLED))
         ).order_by("starts_at", "pk")
     )
-    groups = {"drafts": [], "upcoming": [], "past": [], "cancelled": []}
-    for session in sessions:
-        if session.status == SessionStatus.DRAFT:
-            groups["drafts"].append(session)
-        elif session.status == SessionStatus.CANCELLED:
-            groups["cancelled"].append(session)
-        elif session.ends_at and session.ends_at <= now:
-            groups["past"].append(session)
-        else:
-            groups["upcoming"].append(session)
-    groups["past"].reverse()
-    return groups
+    cancelled = list(
+        mine.filter(status=SessionStatus.CANCELLED).order_by("-starts_at", "-pk")[
+            : CANCELLED_SHOWN + 1
+        ]
+    )
+    return {
+        "drafts": [s for s in current if s.status == SessionStatus.DRAFT],
+        "upcoming": [s for s in current if s.status != SessionStatus.DRAFT],
+        "past": Paginator(
+            held.filter(ends_at__lte=now).order_by("-starts_at", "-pk"), PAST_SESSIONS_PER_PAGE
+        ).get_page(past_page),
+        "cancelled": cancelled[:CANCELLED_SHOWN],
+        "more_cancelled": len(cancelled) > CANCELLED_SHOWN,
+    }
 
 
 def next_sessions_of_trainer(user, *, limit=3, now=None):

@@ -4,6 +4,7 @@ self-assessment form, a participant's history, and the accredited trainers' revi
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -113,16 +114,20 @@ def _cell(request, session, registration, competence, can_assess, saved=False):
     )
 
 
-def _history_context(participant, *, sessions_of=None):
+def _history_context(request, participant, *, sessions_of=None):
+    page, history = selectors.history_by_competence(
+        participant, sessions_of=sessions_of, page=request.GET.get("page")
+    )
     return {
-        "history": selectors.history_by_competence(participant, sessions_of=sessions_of),
+        "history": history,
+        "history_page": page,
         "participant": participant,
         "limited_to_my_sessions": sessions_of is not None,
     }
 
 
 def my_assessments(request):
-    context = _history_context(request.user)
+    context = _history_context(request, request.user)
     context["sessions"] = selectors.my_open_sessions(request.user)
     return render(request, "trainings/evaluation/my_assessments.html", context)
 
@@ -184,7 +189,7 @@ def participant_assessments(request, user_pk):
         request,
         "trainings/evaluation/participant_assessments.html",
         _history_context(
-            participant, sessions_of=selectors.history_scope(request.user, participant)
+            request, participant, sessions_of=selectors.history_scope(request.user, participant)
         ),
     )
 
@@ -194,13 +199,15 @@ def _require_reviewer_role(user):
         raise PermissionDenied
 
 
+REVIEWS_PER_PAGE = 25
+
+
 def review_list(request):
     _require_reviewer_role(request.user)
-    return render(
-        request,
-        "trainings/evaluation/review_list.html",
-        {"assessments": selectors.pending_reviews(request.user)},
+    page = Paginator(selectors.pending_reviews(request.user), REVIEWS_PER_PAGE).get_page(
+        request.GET.get("page")
     )
+    return render(request, "trainings/evaluation/review_list.html", {"page": page})
 
 
 def assessment_review(request, pk):

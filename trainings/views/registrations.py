@@ -2,6 +2,7 @@
 trainer adding or removing a participant."""
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,11 @@ from .sessions import session_manage
 
 @require_POST
 def register(request, pk):
-    session = get_object_or_404(Session.objects.exclude(status=SessionStatus.DRAFT), pk=pk)
+    # 404 for a session never published (a draft, or cancelled as a draft), as on its page.
+    hidden = Q(status=SessionStatus.DRAFT) | Q(
+        status=SessionStatus.CANCELLED, published_at__isnull=True
+    )
+    session = get_object_or_404(Session.objects.exclude(hidden), pk=pk)
     try:
         registration = services.registration_register(actor=request.user, session=session)
     except DomainError as error:
@@ -49,7 +54,9 @@ def register(request, pk):
 
 
 def my_registrations(request):
-    upcoming, history = selectors.registrations_of_user(request.user)
+    upcoming, history = selectors.registrations_of_user(
+        request.user, history_page=request.GET.get("page")
+    )
     waiting_positions = session_selectors.waiting_positions(upcoming)
     return render(
         request,

@@ -275,7 +275,7 @@ def session_close(request, pk):
 
 
 def my_sessions(request):
-    groups = selectors.sessions_of_trainer(request.user)
+    groups = selectors.sessions_of_trainer(request.user, past_page=request.GET.get("page"))
     return render(
         request,
         "trainings/my_sessions.html",

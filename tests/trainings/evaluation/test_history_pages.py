@@ -1,0 +1,41 @@
+"""A person's assessment history is shown a page of competences at a time: it grows with the
+years, the page does not."""
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+from trainings.selectors.assessments import COMPETENCES_PER_PAGE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_my_assessments_are_paginated_by_competence_in_referential_order(client):
+    count = COMPETENCES_PER_PAGE + 2
+    session = factories.make_session(participants=1, competences=count)
+    person = session.registrations.get().user
+    competences = list(session.competences.order_by("order", "code"))
+    for competence in competences:
+        factories.AssessmentFactory(session=session, participant=person, competence=competence)
+    client.force_login(person)
+    url = reverse("trainings:my_assessments")
+    first = client.get(url)
+    assert first.context["history_page"].paginator.count == count
+    shown = list(first.context["history"])
+    assert shown == competences[:COMPETENCES_PER_PAGE]
+    assert "Page 1 sur 2" in first.content.decode()
+    second = list(client.get(url, {"page": 2}).context["history"])
+    assert second == competences[COMPETENCES_PER_PAGE:]
+
+
+def test_the_page_costs_the_same_queries_whatever_the_history(
+    client, django_assert_max_num_queries
+):
+    session = factories.make_session(participants=1, competences=COMPETENCES_PER_PAGE + 5)
+    person = session.registrations.get().user
+    for competence in session.competences.all():
+        for _ in range(3):
+            factories.AssessmentFactory(session=session, participant=person, competence=competence)
+    client.force_login(person)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("trainings:my_assessments"))
