@@ -10,7 +10,7 @@ from .models import (
     Structure,
     StructureKind,
 )
-from .selectors import communes_search, fold
+from .selectors import communes_search, fold, structure_label, structures_search
 from .validators import (
     postal_code_problem,
     validate_person_name,
@@ -227,10 +227,71 @@ class StructureForm(forms.Form):
         }
 
 
-class MembershipForm(forms.Form):
-    structure = forms.ModelChoiceField(
-        label=_("Structure"), queryset=Structure.objects.select_related("commune").order_by("name")
+class StructurePickerForm(forms.Form):
+    """A structure chosen with the search picker (htmx, accounts:structure_search) instead of a
+    <select> of every structure: `structure_search` is the text typed, `structure` the id the
+    picker filled in. Without JavaScript, typed text that names one structure is enough.
+    Subclasses say which structures may be chosen (`structure_choices`)."""
+
+    structure_required = True
+    structure_scope = "all"  # what the picker lists: "all", or "places" (session places)
+
+    # `structure` first: its id is read when the text is checked.
+    structure = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    structure_search = forms.CharField(
+        label=_("Structure"),
+        max_length=200,
+        required=False,
+        help_text=_("Tapez le nom, la commune ou le code postal, puis choisissez dans la liste."),
     )
+
+    def structure_choices(self):
+        return Structure.objects.all()
+
+    def clean_structure(self):
+        raw = (self.cleaned_data.get("structure") or "").strip()
+        return int(raw) if raw.isdigit() else None
+
+    def clean_structure_search(self):
+        search = (self.cleaned_data.get("structure_search") or "").strip()
+        picked = self.cleaned_data.get("structure")
+        self.cleaned_data["structure"] = None
+        allowed = self.structure_choices().select_related("commune")
+        structure = allowed.filter(pk=picked).first() if picked else None
+        if (
+            structure is not None
+            and search
+            and fold(search)
+            not in {
+                fold(structure.name),
+                fold(structure_label(structure)),
+            }
+        ):
+            structure = None  # the text was changed after picking: the text wins
+        if structure is None and search:
+            # Typed without picking (or without JavaScript): the one structure it names.
+            exact = list(allowed.filter(name__iexact=search)[:2])
+            matches = exact or list(structures_search(search, allowed, limit=2))
+            structure = matches[0] if len(matches) == 1 else None
+            if structure is None:
+                raise forms.ValidationError(
+                    _(
+                        "« %(text)s » ne désigne pas une seule structure : choisissez-la dans "
+                        "la liste."
+                    )
+                    % {"text": search}
+                )
+        if structure is None:
+            if picked:
+                raise forms.ValidationError(_("Cette structure n'est pas proposée ici."))
+            if self.structure_required:
+                raise forms.ValidationError(_("Choisissez une structure."))
+            return ""
+        self.cleaned_data["structure"] = structure
+        return structure_label(structure)
+
+
+class MembershipForm(StructurePickerForm):
     function = forms.ChoiceField(label=_("Votre fonction"), choices=MediatorFunction.choices)
 
 

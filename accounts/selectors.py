@@ -165,3 +165,30 @@ def first_approved_membership(user):
         .order_by("created_at", "pk")
         .first()
     )
+
+
+def structure_label(structure):
+    return f"{structure.name} — {structure.commune.name}"
+
+
+def structures_search(query, queryset=None, *, limit=15):
+    """Structures (among `queryset`) whose name contains `query`, or whose commune starts with
+    it, or whose postal code starts with it: the structure picker's answers."""
+    query = (query or "").strip()
+    queryset = Structure.objects.all() if queryset is None else queryset
+    if len(query) < 2 or "\x00" in query:
+        return queryset.none()
+    condition = Q(name__icontains=query) | Q(commune__name__iregex=name_start_pattern(query))
+    if query.isdigit():
+        condition |= Q(postal_code__startswith=query)
+    return queryset.filter(condition).select_related("commune").order_by("name", "pk")[:limit]
+
+
+def place_choices(user, *, current=None):
+    """The structures a trainer may name as a session's place: those the hub verified, the
+    trainer's own (approved attachments), and the session's current one."""
+    own = Membership.objects.filter(user=user, status=MembershipStatus.APPROVED).values(
+        "structure_id"
+    )
+    extra = Q(pk=current) if current else Q(pk__in=[])
+    return Structure.objects.filter(Q(verified=True) | Q(pk__in=own) | extra)

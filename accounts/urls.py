@@ -19,4 +19,5 @@ urlpatterns = [
         name="membership_decide",
     ),
     path("communes/", views.commune_search, name="commune_search"),
+    path("structures/recherche/", views.structure_search, name="structure_search"),
 ]

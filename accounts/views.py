@@ -124,6 +124,7 @@ def structure_create(request):
     if not is_hub_coordinator(request.user):
         membership_form = MembershipForm(request.POST or None)
         membership_form.fields.pop("structure")
+        membership_form.fields.pop("structure_search")
     forms_valid = form.is_valid() and (membership_form is None or membership_form.is_valid())
     if request.method == "POST" and forms_valid:
         join_as = membership_form.cleaned_data["function"] if membership_form else None
@@ -206,6 +207,17 @@ def structure_update(request, pk):
         messages.success(request, _("La structure est enregistrée."))
         return redirect("accounts:structure_detail", pk=structure.pk)
     return render(request, "accounts/structure_form.html", {"form": form, "structure": structure})
+
+
+def structure_search(request):
+    """htmx partial for the structure picker: every structure, or (`scope=places`) those the
+    person may name as a session's place."""
+    if request.GET.get("scope") == "places":
+        queryset = selectors.place_choices(request.user)
+    else:
+        queryset = Structure.objects.all()
+    structures = selectors.structures_search(request.GET.get("structure_search", ""), queryset)
+    return render(request, "accounts/_structure_options.html", {"structures": structures})
 
 
 def commune_search(request):

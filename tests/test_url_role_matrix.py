@@ -463,6 +463,7 @@ MATRIX = [
         refused_posts=refused(403, *NOT_HUB),
     ),
     Case("accounts:commune_search", expect(200)),
+    Case("accounts:structure_search", expect(200)),
     # competences -------------------------------------------------------------------------------
     Case("competences:index", expect(200)),
     Case("competences:manage", only(HUB)),

@@ -1,5 +1,17 @@
 // Small progressive enhancements; every page works without JavaScript.
 document.addEventListener("click", (event) => {
+  // Structure picker: a chosen structure fills the hidden id and the text field.
+  const option = event.target.closest("[data-structure-id]");
+  if (!option) return;
+  const field = option.closest(".field");
+  const search = field.querySelector('input[type="search"]');
+  const hidden = field.querySelector('input[type="hidden"]');
+  if (hidden) hidden.value = option.dataset.structureId;
+  if (search) { search.value = option.dataset.structureLabel; search.focus(); }
+  const list = option.closest(".picker-results");
+  if (list) list.innerHTML = "";
+});
+document.addEventListener("click", (event) => {
   // Commune picker: a chosen commune fills the INSEE code, postal code and département fields.
   const option = event.target.closest("[data-commune-insee]");
   if (!option) return;

@@ -91,9 +91,16 @@ def test_an_unverified_structure_is_offered_as_a_place_to_its_members_only(clien
     added = factories.StructureFactory(verified=False)
     factories.MembershipFactory(user=mediator_trainer, structure=added)
     verified = factories.StructureFactory()
-    mine = SessionForm(actor=mediator_trainer).fields["structure"].queryset
-    theirs = SessionForm(actor=other_trainer).fields["structure"].queryset
+    mine = SessionForm(actor=mediator_trainer).structure_choices()
+    theirs = SessionForm(actor=other_trainer).structure_choices()
     assert added in mine and verified in mine
     assert added not in theirs and verified in theirs
+    # The picker lists the same places as the form accepts.
+    client.force_login(other_trainer)
+    url = reverse("accounts:structure_search")
+    listed = client.get(url, {"scope": "places", "structure_search": added.name[:6]})
+    assert f'data-structure-id="{added.pk}"' not in listed.content.decode()
     services.structure_verify(actor=factories.HubCoordinatorFactory(), structure=added)
-    assert added in SessionForm(actor=other_trainer).fields["structure"].queryset
+    assert added in SessionForm(actor=other_trainer).structure_choices()
+    listed = client.get(url, {"scope": "places", "structure_search": added.name[:6]})
+    assert f'data-structure-id="{added.pk}"' in listed.content.decode()

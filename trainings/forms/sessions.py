@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Departement, Membership, MembershipStatus, Structure
+from accounts.forms import StructurePickerForm
+from accounts.models import Departement
+from accounts.selectors import place_choices, structure_label
 from competences.models import Competence, ReferentialVersion, VersionStatus
 from core.permissions import is_hub_coordinator
 
@@ -48,7 +50,7 @@ class UserChoiceField(IdsChoiceField):
         return f"{obj.get_full_name()} ({obj.email})"
 
 
-class SessionForm(forms.Form):
+class SessionForm(StructurePickerForm):
     title = forms.CharField(label=_("Intitulé"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -73,12 +75,6 @@ class SessionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     format = forms.ChoiceField(label=_("Format"), choices=SessionFormat.choices)
-    structure = forms.ModelChoiceField(
-        label=_("Lieu : structure"),
-        queryset=Structure.objects.select_related("commune").order_by("name"),
-        required=False,
-        help_text=_("Pour une session en présentiel ou hybride : une structure ou une adresse."),
-    )
     address = forms.CharField(label=_("Lieu : adresse"), max_length=255, required=False)
     video_url = forms.URLField(
         label=_("Lien de visioconférence"),
@@ -107,22 +103,19 @@ class SessionForm(forms.Form):
                 "competences": [c.pk for c in session.competences.all()],
                 "format": session.format,
                 "structure": session.structure_id,
+                "structure_search": structure_label(session.structure)
+                if session.structure_id
+                else "",
                 "address": session.address,
                 "video_url": session.video_url,
                 "capacity": session.capacity,
                 "co_trainers": [t.pk for t in session.trainers.all() if t.pk != actor.pk],
             }
         super().__init__(*args, **kwargs)
-        # Places: the structures the hub verified, and the trainer's own (a structure a mediator
-        # added is not offered to every trainer until the hub has checked it).
-        own = Membership.objects.filter(user=actor, status=MembershipStatus.APPROVED).values(
-            "structure_id"
-        )
-        current = [session.structure_id] if session is not None and session.structure_id else []
-        self.fields["structure"].queryset = (
-            Structure.objects.filter(Q(verified=True) | Q(pk__in=own) | Q(pk__in=current))
-            .select_related("commune")
-            .order_by("name")
+        self.fields["structure_search"].label = _("Lieu : structure")
+        self.fields["structure_search"].help_text = _(
+            "Pour une session en présentiel ou hybride : une structure ou une adresse. Tapez le "
+            "nom, la commune ou le code postal, puis choisissez dans la liste."
         )
         self.version = self._chosen_version()
         # Choosing another version reloads its competences and co-trainers in place (htmx).
@@ -149,6 +142,15 @@ class SessionForm(forms.Form):
                 .exclude(pk=actor.pk)
                 .order_by("last_name", "first_name")
             )
+
+    structure_required = False
+    structure_scope = "places"
+
+    def structure_choices(self):
+        # Places: the structures the hub verified, and the trainer's own (a structure a
+        # mediator added is not offered to every trainer until the hub has checked it).
+        current = self.session.structure_id if self.session is not None else None
+        return place_choices(self.actor, current=current)
 
     def _chosen_version(self):
         versions = published_versions()
