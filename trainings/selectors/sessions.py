@@ -4,7 +4,8 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -39,19 +40,33 @@ def can_manage_session(user, session):
     return is_hub_coordinator(user) or is_session_trainer(user, session)
 
 
+def _registrations_count(status):
+    """Registrations of the outer session with this status, as a correlated subquery: a join
+    with GROUP BY over every registration took 1.5 s on the national browse page."""
+    return Coalesce(
+        Subquery(
+            Registration.objects.filter(session=OuterRef("pk"), status=status)
+            .order_by()
+            .values("session")
+            .annotate(count=Count("pk"))
+            .values("count")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 def with_counts(queryset):
     return queryset.annotate(
-        registered_count=Count(
-            "registrations",
-            filter=Q(registrations__status=RegistrationStatus.REGISTERED),
-            distinct=True,
-        ),
-        waiting_count=Count(
-            "registrations",
-            filter=Q(registrations__status=RegistrationStatus.WAITING),
-            distinct=True,
-        ),
+        registered_count=_registrations_count(RegistrationStatus.REGISTERED),
+        waiting_count=_registrations_count(RegistrationStatus.WAITING),
     )
+
+
+def _targets(**conditions):
+    """EXISTS: the outer session targets a competence matching `conditions` (no join, so no
+    DISTINCT over the whole list)."""
+    return Exists(Session.competences.through.objects.filter(session=OuterRef("pk"), **conditions))
 
 
 def _competences_prefetch():
@@ -190,9 +205,9 @@ def sessions_browse(
     now = now or timezone.now()
     qs = _browse_queryset(now)
     if competence is not None:
-        qs = qs.filter(competences=competence)
+        qs = qs.filter(_targets(competence=competence))
     if bloc_code:
-        qs = qs.filter(competences__bloc__code=bloc_code)
+        qs = qs.filter(_targets(competence__bloc__code=bloc_code))
     if departement:
         qs = qs.filter(structure__commune__departement_id=departement)
     if date_from:
@@ -207,7 +222,7 @@ def sessions_browse(
         qs = qs.filter(format=format)
     if places_only:
         qs = qs.filter(registered_count__lt=F("capacity"))
-    return qs.distinct().order_by("starts_at", "pk")
+    return qs.order_by("starts_at", "pk")
 
 
 def browse_filter_options():
@@ -253,8 +268,13 @@ def sessions_for_you(user, *, limit=5, now=None):
         .filter(starts_at__gt=now)
         .exclude(trainers=user)
         .exclude(Exists(joined))
-        .filter(competences__in=Competence.objects.exclude(pk__in=acquired))
-        .distinct()
+        .filter(
+            Exists(
+                Session.competences.through.objects.filter(session=OuterRef("pk")).exclude(
+                    competence_id__in=acquired
+                )
+            )
+        )
         .order_by("starts_at", "pk")
     )
     sessions = list(qs[:limit])
