@@ -169,6 +169,23 @@ def test_trainer_history_shows_who_trained_whom(client_for, hub_user):
         assert registration.user.get_full_name() in content
 
 
+def test_trainer_history_is_paginated_with_constant_queries(
+    client_for, hub_user, django_assert_max_num_queries
+):
+    from trainings.selectors.sessions import TRAINER_HISTORY_PER_PAGE
+
+    trainer = factories.UserFactory()
+    for _ in range(TRAINER_HISTORY_PER_PAGE + 1):
+        factories.make_session(trainer=trainer, participants=2, status="closed")
+    client = client_for(hub_user)
+    url = reverse("trainings:trainer_history", args=[trainer.pk])
+    client.get(url)  # the first read of another person's history is logged once
+    with django_assert_max_num_queries(16):
+        first = client.get(url).context["sessions"]
+    assert len(first) == TRAINER_HISTORY_PER_PAGE and first.has_next()
+    assert len(client.get(url, {"page": 2}).context["sessions"]) == 1
+
+
 def test_a_revocation_keeps_the_days_before_it(db):
     """Revoking set revoked_at and the accreditation vanished from every date, so an assessment
     made while accredited looked as if it had been made by someone who was not."""

@@ -13,6 +13,7 @@ from competences.models import Competence, ProficiencyLevel
 from core.permissions import is_hub_coordinator
 
 from ..models import (
+    Assessment,
     CompetenceStatus,
     Registration,
     RegistrationStatus,
@@ -339,9 +340,12 @@ def next_sessions_of_trainer(user, *, limit=3, now=None):
     )
 
 
-def trainer_history(trainer):
-    """Who trained whom: the sessions a trainer ran or was to run (every status but draft,
-    cancelled ones included) with their participants, for the hub."""
+TRAINER_HISTORY_PER_PAGE = 20
+
+
+def trainer_history(trainer, *, page=None):
+    """Who trained whom: a page of the sessions a trainer ran or was to run (every status but
+    draft, cancelled ones included), newest first, with their participants, for the hub."""
     registrations = Prefetch(
         "registrations",
         queryset=Registration.objects.filter(status=RegistrationStatus.REGISTERED)
@@ -349,15 +353,19 @@ def trainer_history(trainer):
         .order_by("user__last_name", "user__first_name"),
         to_attr="participant_registrations",
     )
-    return list(
+    assessments = (
+        Assessment.objects.filter(session=OuterRef("pk"), assessor=trainer)
+        .order_by()
+        .values("session")
+        .annotate(count=Count("pk"))
+        .values("count")[:1]
+    )
+    sessions = (
         Session.objects.filter(trainers=trainer)
         .exclude(status=SessionStatus.DRAFT)
         .select_related("structure__commune", "version__referential")
         .prefetch_related(registrations, _competences_prefetch(), "trainers")
-        .annotate(
-            assessment_count=Count(
-                "assessments", filter=Q(assessments__assessor=trainer), distinct=True
-            )
-        )
+        .annotate(assessment_count=Coalesce(Subquery(assessments, output_field=IntegerField()), 0))
         .order_by("-starts_at", "-pk")
     )
+    return Paginator(sessions, TRAINER_HISTORY_PER_PAGE).get_page(page)

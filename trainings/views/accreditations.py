@@ -206,10 +206,14 @@ def accreditation_grant(request):
 def accreditation_revoke(request, pk):
     accreditation = get_object_or_404(TrainerAccreditation.objects.select_related("user"), pk=pk)
     form = AccreditationRevokeForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        # A reason the form refuses (too long) was dropped and the accreditation revoked without
+        # it: nothing is done, and the form's own message says why.
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("trainings:accreditation_list")
     try:
         services.accreditation_revoke(
-            actor=request.user, accreditation=accreditation, reason=reason
+            actor=request.user, accreditation=accreditation, reason=form.cleaned_data["reason"]
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -235,6 +239,6 @@ def trainer_history(request, user_pk):
         {
             "trainer": trainer,
             "accreditations": accreditations,
-            "sessions": session_selectors.trainer_history(trainer),
+            "sessions": session_selectors.trainer_history(trainer, page=request.GET.get("page")),
         },
     )
