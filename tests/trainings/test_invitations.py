@@ -173,3 +173,19 @@ def test_only_the_hub_invites_cancels_or_resends(client, hub, bloc):
         assert client.post(reverse(name, args=[invitation.pk])).status_code == 403
     invitation.refresh_from_db()
     assert invitation.is_pending
+
+
+def test_an_invitation_from_someone_no_longer_coordinating_cannot_be_accepted(hub, bloc):
+    from accounts.services import user_set_hub_coordinator
+    from core.exceptions import DomainError
+
+    today = timezone.localdate()
+    invitation = invitations.invitation_create(
+        actor=hub, email="x@example.org", blocs=[bloc], valid_from=today, valid_until=today
+    )
+    user_set_hub_coordinator(actor=hub, user=hub, is_coordinator=False)
+    person = factories.UserFactory(email="x@example.org")
+    with pytest.raises(DomainError) as error:
+        invitations.invitation_accept(user=person, invitation=invitation)
+    assert error.value.code == "inviter_gone"
+    assert not TrainerAccreditation.objects.filter(user=person).exists()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.exceptions import DomainError
+from core.permissions import is_hub_coordinator
 
 from ..models import TrainerInvitation
 from .accreditations import _check_hub, _day, accreditation_grant
@@ -136,7 +137,7 @@ def invitation_accept(*, user, invitation):
             % {"email": invitation.email},
             "wrong_account",
         )
-    if invitation.invited_by is None:
+    if invitation.invited_by is None or not is_hub_coordinator(invitation.invited_by):
         raise DomainError(
             _("La personne qui vous a invité·e n'est plus là : demandez une nouvelle invitation."),
             "inviter_gone",
