@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(scripts/setup.sh --browser)
 export DJANGO_SETTINGS_MODULE=config.settings.test
+# Tests run in parallel (pytest-xdist, one database per worker), one worker per core unless
+# SOCLE_TEST_WORKERS says otherwise (0: in this process); the slowest are listed at the end.
+PYTEST_OPTS=(-n "${SOCLE_TEST_WORKERS:-auto}" --durations=15 --durations-min=2)
+STARTED=$SECONDS
 
 echo "==> ruff"
 "$PY" -m ruff check .
@@ -13,7 +17,7 @@ echo "==> migrations à jour"
 DATABASE_URL=sqlite://:memory: "$PY" manage.py makemigrations --check --dry-run -v 0
 
 echo "==> tests sur SQLite"
-DATABASE_URL=sqlite://:memory: "$PY" -m pytest "$@"
+DATABASE_URL=sqlite://:memory: "$PY" -m pytest "${PYTEST_OPTS[@]}" "$@"
 
 PG_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 if "$PY" - "$PG_URL" <<'PYEOF'
@@ -27,10 +31,11 @@ except Exception as error:
 PYEOF
 then
   echo "==> tests sur PostgreSQL"
-  DATABASE_URL="$PG_URL" "$PY" -m pytest "$@"
+  DATABASE_URL="$PG_URL" "$PY" -m pytest "${PYTEST_OPTS[@]}" "$@"
 elif [ -n "${DATABASE_URL:-}" ] || [ -n "${CI:-}" ]; then
   echo "PostgreSQL est requis ici (DATABASE_URL ou CI) mais ne répond pas." >&2
   exit 1
 else
   echo "==> PostgreSQL ne répond pas sur 127.0.0.1:5432 : tests PostgreSQL sautés."
 fi
+echo "==> make test : $(( (SECONDS - STARTED) / 60 )) min $(( (SECONDS - STARTED) % 60 )) s"
