@@ -250,7 +250,7 @@ class StructurePickerForm(forms.Form):
 
     def clean_structure(self):
         raw = (self.cleaned_data.get("structure") or "").strip()
-        return int(raw) if raw.isdigit() else None
+        return int(raw) if raw.isdecimal() else None  # isdigit() lets "²" through to int()
 
     def clean_structure_search(self):
         search = (self.cleaned_data.get("structure_search") or "").strip()

@@ -1,12 +1,20 @@
 """Rendering attestations to PDF/A-3b with WeasyPrint, from versioned templates and the facts
 stored with each attestation (never from live data)."""
 
+import re
+
 import segno
 from django.conf import settings
 
 from core import pdf as rendering
 
 from .codes import display
+
+# Characters XML 1.0 forbids. WeasyPrint copies the document's title (the holder's name) and
+# author (the issuer) into the PDF/A's XMP metadata, which pyHanko parses again to seal the file:
+# one such character in a name (U+FFFE passes the name checks, older rows predate them) made every
+# attestation of that person, or of the whole hub, fail to issue. They print as nothing anyway.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def verification_url(code):
@@ -33,7 +41,7 @@ def render_html(*, template, kind_label, facts, issuer, serial, code, issued_at,
         "issued_at": issued_at,
         "key_id": key_id,
     }
-    return rendering.render_html(f"certificates/pdf/{template}.html", context)
+    return NOT_XML.sub("", rendering.render_html(f"certificates/pdf/{template}.html", context))
 
 
 def render_pdf(html, *, credential=None):

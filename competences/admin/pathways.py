@@ -7,6 +7,7 @@ errors; the save itself goes through competences.services.
 
 from django import forms
 from django.contrib import admin
+from django.forms import formsets
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,17 +32,20 @@ def _pathway_version_id(formset):
     if formset.instance.version_id:
         return formset.instance.version_id
     value = formset.data.get("version")
-    return int(value) if value and str(value).isdigit() else None
+    return int(value) if value and str(value).isdecimal() else None
 
 
 def _kept_bloc_ids(data):
     """Blocs the pathway keeps after this save, read from the bloc inline's POST data."""
     prefix = "pathway_blocs"
-    total = int(data.get(f"{prefix}-TOTAL_FORMS") or 0)
+    # Raw POST data: a count or an id may be any text (a 500), and a huge count looped for ever;
+    # never read more rows than the formset itself would (its own checks refuse the rest).
+    total = str(data.get(f"{prefix}-TOTAL_FORMS") or "")
+    total = min(int(total), formsets.DEFAULT_MAX_NUM * 2) if total.isdecimal() else 0
     kept = set()
     for index in range(total):
-        bloc = data.get(f"{prefix}-{index}-bloc")
-        if bloc and not data.get(f"{prefix}-{index}-DELETE"):
+        bloc = str(data.get(f"{prefix}-{index}-bloc") or "")
+        if bloc.isdecimal() and not data.get(f"{prefix}-{index}-DELETE"):
             kept.add(int(bloc))
     return kept
 
@@ -103,7 +107,7 @@ class _PathwayChildInline(admin.TabularInline):
         if object_id:
             version_id = Pathway.objects.filter(pk=object_id).values_list("version_id", flat=True)
             return {"version_id__in": list(version_id)}
-        if request.GET.get("version", "").isdigit():
+        if request.GET.get("version", "").isdecimal():
             return {"version_id": int(request.GET["version"])}
         return {"version__status": VersionStatus.PUBLISHED}
 
@@ -202,7 +206,7 @@ class PathwayAdmin(ServiceAdminMixin, HubAccessMixin, admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        if request.GET.get("version", "").isdigit():
+        if request.GET.get("version", "").isdecimal():
             initial["version"] = int(request.GET["version"])
         return initial
 

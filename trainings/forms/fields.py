@@ -17,7 +17,7 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
         if self.to_field_name is None:
             for pk in value if isinstance(value, (list, tuple)) else [value]:
                 text = str(pk).strip()
-                if text.isdigit() and int(text) > MAX_ID:
+                if text.isdecimal() and int(text) > MAX_ID:
                     raise forms.ValidationError(
                         self.error_messages["invalid_pk_value"],
                         code="invalid_pk_value",

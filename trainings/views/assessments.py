@@ -136,10 +136,10 @@ def self_assessment(request):
     """The mediator positions themselves on a competence (chosen first, then its scale)."""
     competences = selectors.published_competences()
     raw = request.POST.get("competence") or request.GET.get("competence")
-    competence = competences.filter(pk=raw).first() if raw and str(raw).isdigit() else None
+    competence = competences.filter(pk=raw).first() if raw and str(raw).isdecimal() else None
     sessions = selectors.sessions_for_self_assessment(request.user, competence)
     initial = {"competence": competence}
-    if request.GET.get("session", "").isdigit():
+    if request.GET.get("session", "").isdecimal():
         initial["session"] = int(request.GET["session"])
     form = SelfAssessmentForm(
         request.POST if request.method == "POST" and competence else None,
