@@ -1,4 +1,15 @@
 // Small progressive enhancements; every page works without JavaScript.
+
+// The header's menu: folded behind its « Menu » button on a phone, open on a wide screen.
+(() => {
+  const menu = document.querySelector("[data-site-menu]");
+  if (!menu) return;
+  document.documentElement.classList.add("js-menu");
+  const wide = window.matchMedia("(min-width: 48rem)");
+  const apply = () => { menu.open = wide.matches; };
+  apply();
+  wide.addEventListener("change", apply);
+})();
 document.addEventListener("click", (event) => {
   // Structure picker: a chosen structure fills the hidden id and the text field.
   const option = event.target.closest("[data-structure-id]");
