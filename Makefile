@@ -1,4 +1,4 @@
-.PHONY: run test setup lint messages bench
+.PHONY: run test setup lint messages bench resilience
 
 run:  ## set up, load demo data, serve http://127.0.0.1:8000 with the task worker
 	scripts/run.sh
@@ -15,3 +15,6 @@ lint:
 messages:  ## refresh the French/English catalogues after changing strings
 	.venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 	.venv/bin/python manage.py compilemessages --ignore=.venv
+
+resilience:  ## load and fault tests at length (PostgreSQL; override SOCLE_LOAD_SECONDS / SOCLE_LOAD_CLIENTS)
+	SOCLE_LOAD_SECONDS=$${SOCLE_LOAD_SECONDS:-120} SOCLE_LOAD_CLIENTS=$${SOCLE_LOAD_CLIENTS:-32} DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} .venv/bin/python -m pytest -m resilience -s tests/resilience

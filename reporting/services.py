@@ -3,6 +3,7 @@ hold 100 000 rows), downloadable by the person who asked for EXPORT_DAYS days, t
 
 import datetime
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -38,6 +39,8 @@ REPEAT_WINDOW = datetime.timedelta(seconds=10)
 # A job still running after this long lost its worker (a restart, a crash): 120 000 rows take
 # well under a minute.
 STALE_AFTER = datetime.timedelta(hours=2)
+EXPORTS_DIR = "report-exports"  # models.export_path: report-exports/<random>/<name>
+TEMP_PREFIX = "socle-export-"
 
 
 def filters_error_message(form):
@@ -208,7 +211,7 @@ def report_export_build(*, export_id):
         _fail(job, _("Ces filtres ne sont plus valables (un parcours ou un bloc a changé)."))
         return job
     try:
-        with tempfile.TemporaryDirectory(prefix="socle-export-") as directory:
+        with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as directory:
             job.size = _write(job, job_scope(job), filters, directory)
     except Exception:
         logger.exception("Report export %s failed", job.pk)
@@ -263,8 +266,36 @@ def expired_exports(now=None):
     )
 
 
+def orphan_export_files_purge(*, now=None):
+    """Delete the export files that no job points at, once STALE_AFTER old: a worker killed
+    between storing a file and marking its job ready leaves one, and one killed while writing
+    leaves its temporary directory on its host (nominative data that nothing else would ever
+    delete). Returns how many stored files."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    # By the clock, whatever `now` says: a build may be running on this host right now.
+    oldest = timezone.now() - STALE_AFTER
+    for path in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        if path.is_dir() and path.stat().st_mtime < oldest.timestamp():
+            shutil.rmtree(path, ignore_errors=True)
+    storage = ReportExport._meta.get_field("file").storage
+    try:
+        folders = storage.listdir(EXPORTS_DIR)[0]
+    except FileNotFoundError:  # nothing exported yet
+        return 0
+    recorded = set(ReportExport.objects.exclude(file="").values_list("file", flat=True))
+    deleted = 0
+    for folder in folders:
+        for name in storage.listdir(f"{EXPORTS_DIR}/{folder}")[1]:
+            path = f"{EXPORTS_DIR}/{folder}/{name}"
+            if path not in recorded and storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+                deleted += 1
+    return deleted
+
+
 def report_exports_purge(*, now=None, wet_run=False):
-    """Delete the expired files and their jobs; without `wet_run`, only count them."""
+    """Delete the expired files and their jobs (and files no job points at); without `wet_run`,
+    only count the jobs."""
     jobs = expired_exports(now).order_by("pk")
     if not wet_run:
         return jobs.count()
@@ -276,4 +307,5 @@ def report_exports_purge(*, now=None, wet_run=False):
                 job.file.delete(save=False)
             job.delete()
         count += len(batch)
+    orphan_export_files_purge(now=now)
     return count

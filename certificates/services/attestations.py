@@ -5,7 +5,8 @@ existing attestation of that kind for that holder is returned as it is, and part
 constraints refuse a duplicate that would slip past. It runs in background tasks (after a session
 closes, after a decision), never in the request; the nightly sweep issues what a lost task missed.
 A failure midway leaves nothing: the row is written in the same transaction as the checks, and
-the stored file is deleted when the transaction does not commit.
+the stored file is deleted when the transaction does not commit (by the nightly sweep when the
+worker was killed before it could).
 """
 
 import datetime
@@ -388,14 +389,17 @@ def attestation_set_show_details(*, actor, attestation, show):
 
 
 def missing_attestations():
-    """What the sweep must issue: (closed session ids with an attending participant without
-    attestation, bloc validation ids, certification ids without theirs), in three queries."""
+    """What the sweep must issue: (closed session ids with an attending participant missing
+    either document, bloc validation ids, certification ids without theirs), in three queries."""
     attended = Attendance.objects.filter(
         registration=OuterRef("pk"), is_current=True, status__in=ATTENDED_STATUSES
     )
-    issued = Attestation.objects.filter(
-        kind=AttestationKind.END_OF_TRAINING, session=OuterRef("session"), holder=OuterRef("user")
-    )
+
+    def issued(kind):
+        return Attestation.objects.filter(
+            kind=kind, session=OuterRef("session"), holder=OuterRef("user")
+        )
+
     sessions = (
         Registration.objects.filter(
             status=RegistrationStatus.REGISTERED,
@@ -403,7 +407,11 @@ def missing_attestations():
             user__anonymised_at__isnull=True,
         )
         .filter(Exists(attended))
-        .exclude(Exists(issued))
+        # Either document: a worker may have died between the two.
+        .exclude(
+            Exists(issued(AttestationKind.END_OF_TRAINING))
+            & Exists(issued(AttestationKind.COMPLETION))
+        )
         .values_list("session_id", flat=True)
         .distinct()
     )

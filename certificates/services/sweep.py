@@ -1,24 +1,55 @@
 """The nightly sweep: apply the rules to every active enrolment (a decision task lost or failed
-is caught here), expire certifications past their validity, and remind holders 60 and 15 days
-before a certification expires (once each)."""
+is caught here), expire certifications past their validity, remind holders 60 and 15 days
+before a certification expires (once each), issue the attestations a lost task missed, and
+delete the PDFs that an interrupted issuance stored without recording them."""
 
 import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import Enrollment, EnrollmentStatus, ExpiryReminder, PathwayCertification
+from ..models import (
+    Attestation,
+    Enrollment,
+    EnrollmentStatus,
+    ExpiryReminder,
+    PathwayCertification,
+)
 from ..tasks import issue_decision_attestation, issue_session_attestations
 from .attestations import missing_attestations
 from .decisions import enrollment_decide
 
 REMINDER_DAYS = (60, 15)
+# An issuance stores its PDF, then commits its row; a worker killed (or the database lost) in
+# between leaves a file that no attestation points at. Past this age none is still committing.
+ORPHAN_FILE_AGE = datetime.timedelta(hours=6)
+ATTESTATIONS_DIR = "attestations"  # models.attestation_path: attestations/<random>/<serial>.pdf
 
 
 def _send_reminder(certification_id, days_before):
     from ..tasks import send_expiry_reminder
 
     send_expiry_reminder.enqueue(certification_id=certification_id, days_before=days_before)
+
+
+def orphan_attestation_files_purge(*, now=None):
+    """Delete the stored attestation PDFs that no row points at, once ORPHAN_FILE_AGE old (they
+    name a person, and nothing else would ever delete them). Returns how many."""
+    storage = Attestation._meta.get_field("pdf").storage
+    cutoff = (now or timezone.now()) - ORPHAN_FILE_AGE
+    try:
+        folders = storage.listdir(ATTESTATIONS_DIR)[0]
+    except FileNotFoundError:  # nothing issued yet
+        return 0
+    recorded = set(Attestation.objects.exclude(pdf="").values_list("pdf", flat=True))
+    deleted = 0
+    for folder in folders:
+        for name in storage.listdir(f"{ATTESTATIONS_DIR}/{folder}")[1]:
+            path = f"{ATTESTATIONS_DIR}/{folder}/{name}"
+            if path not in recorded and storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+                deleted += 1
+    return deleted
 
 
 def certifications_sweep(*, today=None, chunk_size=500):
@@ -66,4 +97,5 @@ def certifications_sweep(*, today=None, chunk_size=500):
         "decisions": decided,
         "reminders": reminded,
         "attestations": len(sessions) + len(blocs) + len(certifications),
+        "orphan_files": orphan_attestation_files_purge(),
     }

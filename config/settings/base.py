@@ -204,6 +204,12 @@ TASKS = {
 
 # Security: HTTPS everywhere in production; dev.py relaxes what needs relaxing.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies under our control stand in front of the app: rate limits per address
+# (logins, verification, sign codes) then read the client's address from X-Forwarded-For.
+# 0 (direct exposure) trusts no such header: it could be forged to dodge the limits. Behind one
+# proxy that sets X-Forwarded-For, set it to 1, or every visitor shares the proxy's address and
+# 10 wrong passwords a minute from anywhere lock everyone out.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("SOCLE_TRUSTED_PROXY_COUNT", "0"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
