@@ -3,7 +3,6 @@ from django.conf import settings as django_settings
 
 from tests import factories
 
-
 # Copies of the reference tables, made once per test database: Django's flush does not know
 # them, so restoring is one INSERT … SELECT per table instead of reading 35,000 communes from
 # the CSV files after every transactional test.
