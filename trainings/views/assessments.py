@@ -4,13 +4,13 @@ self-assessment form, a participant's history, and the accredited trainers' revi
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from core.audit import log_access
 from core.exceptions import DomainError
+from core.pagination import uncounted_page
 from core.permissions import user_roles
 
 from ..forms.assessments import AssessmentForm, ReviewForm, SelfAssessmentForm
@@ -204,8 +204,9 @@ REVIEWS_PER_PAGE = 25
 
 def review_list(request):
     _require_reviewer_role(request.user)
-    page = Paginator(selectors.pending_reviews(request.user), REVIEWS_PER_PAGE).get_page(
-        request.GET.get("page")
+    # No count: the national queue holds 128,000 peer assessments.
+    page = uncounted_page(
+        selectors.pending_reviews(request.user), request.GET.get("page"), REVIEWS_PER_PAGE
     )
     return render(request, "trainings/evaluation/review_list.html", {"page": page})
 
