@@ -17,7 +17,7 @@ How it is built:
 - peer trainers are people whose bloc validation (a row of the walk) is older than the sessions
   they run; their assessments wait for an accredited trainer's confirmation;
 - attestations are records only: their facts are those certificates.facts builds, but they all
-  point to one shared placeholder PDF (its SHA-256 is theirs), without signature nor Open Badge.
+  point to one shared unsigned PDF (its SHA-256 is theirs), without signature nor Open Badge.
 
 Past sessions lie between FIRST_DAY and LAST_DAY (fixed dates), the late reviews and their
 decisions within a month after. What depends on the day is placed relative to today: upcoming
@@ -175,7 +175,7 @@ LATE_REVIEWS = (LAST_DAY + datetime.timedelta(days=11), LAST_DAY + datetime.time
 PARIS = ZoneInfo(settings.TIME_ZONE)
 SLOT_TIMES = ((9, 0, 12, 30), (13, 30, 17, 0))  # two half-days of 3 h 30 (as the demo)
 SLOT_HOURS = Decimal("3.5")
-PLACEHOLDER_PDF = "attestations/bench/placeholder.pdf"
+SHARED_PDF = "attestations/bench/shared.pdf"
 KEY_ID = "bench"
 
 # Shares that shape the network (tuned so that every scale reaches its counts).
@@ -412,7 +412,7 @@ EXCUSED, ABSENT = AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT
 _PDF_TEXT = b"Socle - attestation de banc d'essai (non verifiable)"
 
 
-def placeholder_pdf():
+def shared_pdf():
     stream = b"BT /F1 14 Tf 60 780 Td (" + _PDF_TEXT + b") Tj ET"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -569,8 +569,8 @@ class TableWriter:
                         count += 1
         else:
             converters = [self._converter(f) for f in all_fields]
-            placeholders = ", ".join(["%s"] * len(all_fields))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+            markers = ", ".join(["%s"] * len(all_fields))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({markers})"
             batch = []
             with self.connection.cursor() as cursor:
                 for row in rows:
@@ -2131,10 +2131,10 @@ class Generator:
                 self.decision_id[index] = next_cert
                 next_cert += 1
         storage = Attestation._meta.get_field("pdf").storage
-        content = placeholder_pdf()
-        if not storage.exists(PLACEHOLDER_PDF):
-            storage.save(PLACEHOLDER_PDF, ContentFile(content))
-        with storage.open(PLACEHOLDER_PDF, "rb") as handle:
+        content = shared_pdf()
+        if not storage.exists(SHARED_PDF):
+            storage.save(SHARED_PDF, ContentFile(content))
+        with storage.open(SHARED_PDF, "rb") as handle:
             self.pdf_sha256 = hashlib.sha256(handle.read()).hexdigest()
         items = []  # (issued_at, order, kind, holder index, subject, facts, valid_until)
         with translation.override(settings.LANGUAGE_CODE):
@@ -2186,7 +2186,7 @@ class Generator:
                     code,
                     TEMPLATES[kind],
                     data,
-                    PLACEHOLDER_PDF,
+                    SHARED_PDF,
                     self.pdf_sha256,
                     KEY_ID,
                     "",
