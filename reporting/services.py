@@ -3,7 +3,6 @@ hold 100 000 rows), downloadable by the person who asked for EXPORT_DAYS days, t
 
 import datetime
 import logging
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.exceptions import DomainError
+from core.storage import orphan_files_purge
 
 from . import exports
 from .filters import FILTER_KEYS, filters_from
@@ -267,30 +267,12 @@ def expired_exports(now=None):
 
 
 def orphan_export_files_purge(*, now=None):
-    """Delete the export files that no job points at, once STALE_AFTER old: a worker killed
-    between storing a file and marking its job ready leaves one, and one killed while writing
-    leaves its temporary directory on its host (nominative data that nothing else would ever
-    delete). Returns how many stored files."""
-    cutoff = (now or timezone.now()) - STALE_AFTER
-    # By the clock, whatever `now` says: a build may be running on this host right now.
-    oldest = timezone.now() - STALE_AFTER
-    for path in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
-        if path.is_dir() and path.stat().st_mtime < oldest.timestamp():
-            shutil.rmtree(path, ignore_errors=True)
-    storage = ReportExport._meta.get_field("file").storage
-    try:
-        folders = storage.listdir(EXPORTS_DIR)[0]
-    except FileNotFoundError:  # nothing exported yet
-        return 0
-    recorded = set(ReportExport.objects.exclude(file="").values_list("file", flat=True))
-    deleted = 0
-    for folder in folders:
-        for name in storage.listdir(f"{EXPORTS_DIR}/{folder}")[1]:
-            path = f"{EXPORTS_DIR}/{folder}/{name}"
-            if path not in recorded and storage.get_modified_time(path) < cutoff:
-                storage.delete(path)
-                deleted += 1
-    return deleted
+    """Delete the export files that no job points at, once STALE_AFTER old. Returns how many."""
+    return orphan_files_purge(
+        ReportExport._meta.get_field("file"),
+        EXPORTS_DIR,
+        older_than=(now or timezone.now()) - STALE_AFTER,
+    )
 
 
 def report_exports_purge(*, now=None, wet_run=False):

@@ -8,6 +8,8 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.storage import orphan_files_purge
+
 from ..models import (
     Attestation,
     Enrollment,
@@ -33,23 +35,13 @@ def _send_reminder(certification_id, days_before):
 
 
 def orphan_attestation_files_purge(*, now=None):
-    """Delete the stored attestation PDFs that no row points at, once ORPHAN_FILE_AGE old (they
-    name a person, and nothing else would ever delete them). Returns how many."""
-    storage = Attestation._meta.get_field("pdf").storage
-    cutoff = (now or timezone.now()) - ORPHAN_FILE_AGE
-    try:
-        folders = storage.listdir(ATTESTATIONS_DIR)[0]
-    except FileNotFoundError:  # nothing issued yet
-        return 0
-    recorded = set(Attestation.objects.exclude(pdf="").values_list("pdf", flat=True))
-    deleted = 0
-    for folder in folders:
-        for name in storage.listdir(f"{ATTESTATIONS_DIR}/{folder}")[1]:
-            path = f"{ATTESTATIONS_DIR}/{folder}/{name}"
-            if path not in recorded and storage.get_modified_time(path) < cutoff:
-                storage.delete(path)
-                deleted += 1
-    return deleted
+    """Delete the stored attestation PDFs that no row points at, once ORPHAN_FILE_AGE old.
+    Returns how many."""
+    return orphan_files_purge(
+        Attestation._meta.get_field("pdf"),
+        ATTESTATIONS_DIR,
+        older_than=(now or timezone.now()) - ORPHAN_FILE_AGE,
+    )
 
 
 def certifications_sweep(*, today=None, chunk_size=500):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from certificates.models import Attestation
 from core.audit import log_action
 from core.exceptions import DomainError
+from core.storage import orphan_files_purge
 
 from .. import collect
 from ..models import PersonalDataExport
@@ -106,8 +107,24 @@ def is_downloadable(export, now=None):
     )
 
 
+EXPORTS_DIR = "exports"  # models.export_path: exports/<random>/<name>
+# An archive stored by a worker killed before its row was saved is deleted after this.
+ORPHAN_ARCHIVE_AGE = datetime.timedelta(hours=6)
+
+
+def orphan_archives_purge(*, now=None):
+    """Delete the archives no export points at (a worker killed between storing the file and
+    saving its row leaves one: everything about a person). Returns how many."""
+    return orphan_files_purge(
+        PersonalDataExport._meta.get_field("archive"),
+        EXPORTS_DIR,
+        older_than=(now or timezone.now()) - ORPHAN_ARCHIVE_AGE,
+    )
+
+
 def personal_data_exports_purge(*, now=None):
-    """Delete the archives older than EXPORT_DAYS (the nightly sweep calls it)."""
+    """Delete the archives older than EXPORT_DAYS (the nightly sweep calls it), and those no
+    export points at."""
     now = now or timezone.now()
     old = PersonalDataExport.objects.filter(
         ready_at__lt=now - datetime.timedelta(days=EXPORT_DAYS)
@@ -118,4 +135,4 @@ def personal_data_exports_purge(*, now=None):
         export.archive = ""
         export.save(update_fields=["archive"])
         count += 1
-    return count
+    return count + orphan_archives_purge(now=now)

@@ -104,3 +104,27 @@ def test_the_page_is_the_person_s_own(client):
     page = client.get(reverse("privacy:my_data"))
     assert page.status_code == 200
     assert "Préparer mon export" in page.content.decode()
+
+
+def test_an_archive_left_by_a_killed_worker_is_deleted_once_old(world):
+    """A worker killed between storing the archive and saving its row leaves a file naming
+    everything about a person; the nightly purge removes it, not one still being written."""
+    import os
+
+    from django.core.files.base import ContentFile
+
+    from privacy.services import personal_data_export_build
+    from privacy.services.exports import orphan_archives_purge
+
+    kept = personal_data_export_build(
+        export_id=PersonalDataExport.objects.create(user=world.person).pk
+    )
+    storage = PersonalDataExport._meta.get_field("archive").storage
+    old = storage.save("exports/lost/donnees.zip", ContentFile(b"PK"))
+    fresh = storage.save("exports/writing/donnees.zip", ContentFile(b"PK"))
+    long_ago = (timezone.now() - datetime.timedelta(days=1)).timestamp()
+    os.utime(storage.path(old), (long_ago, long_ago))
+    os.utime(storage.path(kept.archive.name), (long_ago, long_ago))
+    assert orphan_archives_purge() == 1
+    assert not storage.exists(old)
+    assert storage.exists(fresh) and storage.exists(kept.archive.name)
