@@ -20,4 +20,4 @@ resilience:  ## load and fault tests at length (PostgreSQL; override SOCLE_LOAD_
 	SOCLE_LOAD_SECONDS=$${SOCLE_LOAD_SECONDS:-120} SOCLE_LOAD_CLIENTS=$${SOCLE_LOAD_CLIENTS:-32} DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} .venv/bin/python -m pytest -m resilience -s tests/resilience
 
 bench:  ## benchmarks on the national set (build it first: bench/README.md); never in CI
-	DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/socle_bench} .venv/bin/python -m bench.run
+	DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/socle_bench} .venv/bin/python -m bench.run $(BENCH_ARGS)

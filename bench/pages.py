@@ -1,7 +1,8 @@
 """Every page a mediator, a trainer, the hub (and a head of place) opens, timed in-process.
 
 django.test.Client through the whole middleware stack, signed in with force_login as people
-picked from the data (the busiest of each role). Per page: 2 warm-up requests (the second one's
+picked from the data (the busiest of each role; the Django admin's trainings tables as a
+superuser). Per page: 2 warm-up requests, one for a page slower than SLOW_PAGE (the last one's
 queries are counted with CaptureQueriesContext), then N timed requests (wall time per request,
 median and p95). The floor is bench.urls.floor requested by the same client.
 

@@ -80,10 +80,10 @@ def render(context, sections):
         "",
         "Written by `make bench` (`python -m bench.run`, the harness in `bench/`); never run in "
         "CI. Every figure stands beside a floor measured in the same run on the same machine: "
-        "the ratio says what the feature costs over the least the stack can do. Load the "
-        "national set with `manage.py bench_data --scale national` into the database of "
-        "DATABASE_URL (`socle_bench` by default for `make bench`); `python -m bench.run --only "
-        "pages --quick` refreshes one section (the others are kept from var/bench/results.json).",
+        "the ratio says what the feature costs over the least the stack can do. The national "
+        "set comes from `manage.py bench_data --scale national`, in `socle_bench` for "
+        "`make bench` (BENCH_DATABASE_URL to use another); `python -m bench.run --only pages "
+        "--quick` refreshes one section, the others kept from var/bench/results.json.",
         "",
         f"- **Date**: {context['date']}"
         + (" — *quick run (shortened)*" if context["quick"] else ""),

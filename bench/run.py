@@ -1,4 +1,5 @@
-"""The benchmark harness: `python -m bench.run [--only NAME[,NAME…]] [--quick]` (`make bench`).
+"""The benchmark harness: `python -m bench.run [--only NAME[,NAME…]] [--quick] [--render]`
+(`make bench`).
 
 Runs each section against the database of DATABASE_URL (the national set, socle_bench) with the
 bench settings (bench.settings: DEBUG off, a floor view, the verification's limit raised), then
@@ -8,7 +9,8 @@ per section where every figure stands beside a floor measured in the same run.
 Sections (see each module): pages, load (verification under concurrent load, gunicorn), pdfs
 (attestations), export (2 M assessments to CSV), progress (progress of everyone, the
 current-status rebuild, a 10,000-row import). `--only` refreshes some sections and keeps the
-others' last results (var/bench/results.json). `--quick` runs every section shortened.
+others' last results (var/bench/results.json). `--quick` runs every section shortened (a few
+minutes). `--render` measures nothing and writes the Markdown again from those results.
 
 Never run in CI. Reads the database; what a measured operation must write is rolled back or
 deleted (each module says how).
@@ -38,6 +40,11 @@ def _parse(argv):
     parser.add_argument(
         "--output", default=None, help="the Markdown file to write (default: BENCHMARKS.md)"
     )
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="measure nothing: write the Markdown again from var/bench/results.json",
+    )
     args = parser.parse_args(argv)
     only = [name.strip() for name in args.only.split(",") if name.strip()] or list(SECTIONS)
     unknown = [name for name in only if name not in SECTIONS]
@@ -58,6 +65,10 @@ def main(argv=None):
     from . import report
     from .common import RESULTS_DIR, ROOT, Section, load_average, log, now_text
 
+    if args.render:
+        saved = json.loads((RESULTS_DIR / "results.json").read_text())
+        _write(args, report, ROOT, saved["context"], saved["sections"])
+        return
     if connection.vendor != "postgresql":
         sys.exit("bench: the benchmark runs on PostgreSQL (DATABASE_URL=postgres://…).")
     if settings.ROOT_URLCONF != "bench.urls":
@@ -97,11 +108,16 @@ def main(argv=None):
     context["sections_run"] = only if len(only) < len(SECTIONS) else []
     context["load_at_end"] = load_average()
     store.write_text(json.dumps({"context": context, "sections": sections}, indent=1, default=str))
-    output = args.output or (ROOT / "BENCHMARKS.md")
+    _write(args, report, ROOT, context, sections)
+    log(f"run done in {context['run_seconds']:.0f} s")
+
+
+def _write(args, report, root, context, sections):
+    output = args.output or (root / "BENCHMARKS.md")
     text = report.render(context, [sections[name] for name in SECTIONS if name in sections])
     with open(output, "w", encoding="utf-8") as handle:
         handle.write(text)
-    log(f"wrote {output} in {context['run_seconds']:.0f} s")
+    print(f"bench: wrote {output}", flush=True)
 
 
 if __name__ == "__main__":
