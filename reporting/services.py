@@ -3,6 +3,7 @@ hold 100 000 rows), downloadable by the person who asked for EXPORT_DAYS days, t
 
 import datetime
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -267,7 +268,14 @@ def expired_exports(now=None):
 
 
 def orphan_export_files_purge(*, now=None):
-    """Delete the export files that no job points at, once STALE_AFTER old. Returns how many."""
+    """Delete the export files that no job points at, once STALE_AFTER old, and the temporary
+    directories of builds killed while writing on this host (nominative data that nothing else
+    would ever delete). Returns how many stored files."""
+    # By the clock, whatever `now` says: a build may be running on this host right now.
+    oldest = timezone.now() - STALE_AFTER
+    for path in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        if path.is_dir() and path.stat().st_mtime < oldest.timestamp():
+            shutil.rmtree(path, ignore_errors=True)
     return orphan_files_purge(
         ReportExport._meta.get_field("file"),
         EXPORTS_DIR,
