@@ -13,7 +13,9 @@ lint:
 	.venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 
 messages:  ## refresh the French/English catalogues after changing strings
-	.venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+	.venv/bin/python manage.py makemessages -l en -l fr --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+	# French: the library wordings first, then every string as written (msgen), for French plurals.
+	msgen locale/fr/LC_MESSAGES/django.po | msgcat --use-first locale/fr/library_wording.po - -o locale/fr/LC_MESSAGES/django.po
 	.venv/bin/python manage.py compilemessages --ignore=.venv
 
 resilience:  ## load and fault tests at length (PostgreSQL; override SOCLE_LOAD_SECONDS / SOCLE_LOAD_CLIENTS)

@@ -1,10 +1,13 @@
+import csv
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 
 from .models import Commune, Departement, Membership, MembershipStatus, Structure
+from .territories import DATA
 
 
 def structures_list(*, search="", departement_code="", kind=""):
@@ -56,23 +59,42 @@ def is_approved_member(user, structure):
 CODE_START = re.compile(r"\d(?:\d|[ABab](?=\d*$))?\d{0,3}")
 
 
+@functools.cache
+def postal_main_communes():
+    """{postal code: INSEE code of its main commune}, for the postal codes that several
+    communes share (accounts/data/postal_main_communes.csv, the most populous one)."""
+    with open(DATA / "postal_main_communes.csv", encoding="utf-8", newline="") as handle:
+        return {row["code_postal"]: row["code_insee"] for row in csv.DictReader(handle)}
+
+
 def communes_search(query, *, limit=15):
-    """Communes matching a name prefix, a postal code or an INSEE code."""
+    """Communes matching a name prefix, a postal code or an INSEE code. By postal code, the
+    main commune of each matching code comes first (« 80200 » lists Péronne before the villages
+    it serves), and each commune lists its matching postal codes first (`shown_postal_codes`)."""
     query = (query or "").strip()
     if len(query) < 2 or "\x00" in query:  # PostgreSQL refuses NUL bytes in a query
-        return Commune.objects.none()
+        return []
     qs = Commune.objects.select_related("departement__region")
-    if CODE_START.fullmatch(query):
-        code = query.upper()
-        # The start of one of the commune's postal codes (space-separated), or of its INSEE code.
-        qs = qs.filter(
-            Q(postal_codes__startswith=code)
-            | Q(postal_codes__contains=" " + code)
-            | Q(insee_code__startswith=code)
+    if not CODE_START.fullmatch(query):
+        return list(
+            qs.filter(name__iregex=name_start_pattern(query)).order_by("name", "insee_code")[:limit]
         )
-    else:
-        qs = qs.filter(name__iregex=name_start_pattern(query))
-    return qs.order_by("name", "insee_code")[:limit]
+    code = query.upper()
+    # The start of one of the commune's postal codes (space-separated), or of its INSEE code.
+    qs = qs.filter(
+        Q(postal_codes__startswith=code)
+        | Q(postal_codes__contains=" " + code)
+        | Q(insee_code__startswith=code)
+    )
+    mains = [insee for postal, insee in postal_main_communes().items() if postal.startswith(code)]
+    main_first = Case(When(insee_code__in=mains, then=Value(0)), default=Value(1))
+    communes = list(qs.order_by(main_first, "name", "insee_code")[:limit])
+    for commune in communes:
+        codes = commune.postal_code_list
+        commune.shown_postal_codes = [c for c in codes if c.startswith(code)] + [
+            c for c in codes if not c.startswith(code)
+        ]
+    return communes
 
 
 # Letters people type without their accent. Both cases are listed: a database whose collation is

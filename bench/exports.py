@@ -2,8 +2,8 @@
 
 The hub's « Évaluations » export over the whole period, as the background job writes it
 (reporting.exports.write_export, called by reporting.services._write for a job: the
-queryset of reporting.exports.nominative.assessments streamed in chunks through the
-import-export resource to the CSV writer) into a temporary file. The floor: `COPY (SELECT the
+assessment rows read as plain values in chunks, labels looked up once, written by the csv
+module) into a temporary file. The floor: `COPY (SELECT the
 same columns, joins, filters and order) TO STDOUT` through psycopg into a temporary file.
 
 Each runs in a fresh child process (`python -m bench.exports export|copy`): its time is the
@@ -221,8 +221,8 @@ def run(quick=False):
         f"{' (quick: the last months only)' if quick else ''}: {number(export['rows'])} rows "
         f"of the {number(every)} assessments (self-assessments never count, and people who "
         "opted out of statistics are left out), written as "
-        "the background job writes it (reporting.exports.write_export: the nominative queryset "
-        "streamed in chunks of 2,000 through the import-export resource to the CSV writer), "
+        "the background job writes it (reporting.exports.write_export: rows read as plain "
+        "values in chunks of 10,000, labels looked up once, written by the csv module), "
         "each measure in a fresh child process. Memory: the child's peak resident size "
         "(VmHWM), and in brackets the same just before the operation (Django loaded). "
         f"Files: {number(export['bytes'] / 1024 / 1024)} MB (export), "
@@ -233,9 +233,8 @@ def run(quick=False):
         per_row = (export["seconds"] - copy["seconds"]) / export["rows"] if export["rows"] else 0
         section.notes.append(
             f"What is slow: COPY reads and writes the same rows in {secs(copy['seconds'])}; the "
-            f"export spends {number(per_row * 1e6)} µs more per row in Python (an Assessment "
-            "and its three related objects built per row, the import-export resource's "
-            "fields, the method and assessor labels translated row by row). Memory: "
+            f"export spends {number(per_row * 1e6)} µs more per row in Python (the values "
+            "converted and the labels looked up per row, the csv module's writing). Memory: "
             f"{megabytes(export['peak_kib'] - export['rss_before_kib'])} above the loaded "
             "process (the rows stream in chunks)."
         )

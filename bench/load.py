@@ -345,12 +345,14 @@ def run(quick=False):
         "The verification's rate limit (SOCLE_RATE_LIMITS « verify », 30/m/ip in production) "
         "is raised to 100000/s/ip in bench/settings.py for the run: every request comes from "
         "127.0.0.1, as every visitor does behind a reverse proxy that Socle does not trust for "
-        "X-Forwarded-For. The limiter still runs (a lock, a read and a write in the database "
-        "cache per request); the « rate limiter off » rows show the page without it.",
+        "X-Forwarded-For. The limiter still runs (one atomic counter statement per request, "
+        "core.RateCounter); the « rate limiter off » rows show the page without it.",
         "gunicorn's sync workers close the connection after each answer: every request opens "
         "a new loopback connection, for the floor as for the page.",
-        f"Each verification writes an audit entry: the {deleted:,} entries and {keys} limiter "
-        "counters the run wrote were deleted at the end.".replace(",", " "),
+        f"Verifications are audited once per attestation per half-hour: the {deleted:,} "
+        f"entries and {keys} limiter counters the run wrote were deleted at the end.".replace(
+            ",", " "
+        ),
     ]
     for workers in WORKERS:
         by = {r["what"]: r for r in results if r["workers"] == workers}

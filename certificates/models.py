@@ -411,7 +411,8 @@ class Attestation(models.Model):
     template = models.CharField(_("modèle"), max_length=60)
     facts = models.JSONField(_("contenu"))
     pdf = models.FileField(_("PDF"), upload_to=attestation_path)
-    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    # Indexed: verifying an uploaded PDF looks its fingerprint up among every attestation.
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, db_index=True)
     key_id = models.CharField(_("clé de scellement"), max_length=32)
     # The Open Badges 3.0 credential (a VC-JWT), also embedded in the PDF, and its entry in the
     # published status lists.

@@ -203,20 +203,25 @@ def _with_criteria(rules, missing):
 
 
 def _upcoming_sessions(user, lineages, now):
-    """Open sessions to come that target one of these competence lineages, not joined yet."""
+    """Open sessions to come that target one of these competence lineages, not joined yet.
+    Conditions on other tables are EXISTS (the sessions' competences, the person's
+    registration): no join that multiplies the sessions, so no DISTINCT to sort them all."""
     joined = Registration.objects.filter(session=OuterRef("pk"), user=user).exclude(
         status=RegistrationStatus.CANCELLED
     )
+    targeted = Session.competences.through.objects.filter(
+        session=OuterRef("pk"), competence__lineage__in=lineages
+    )
+    trains = Session.trainers.through.objects.filter(session=OuterRef("pk"), user=user)
     return list(
         Session.objects.filter(
+            Exists(targeted),
             status__in=COUNTING_SESSION_STATUSES,
             starts_at__gt=now,
-            competences__lineage__in=lineages,
         )
-        .exclude(trainers=user)
+        .exclude(Exists(trains))
         .exclude(Exists(joined))
         .select_related("structure__commune")
-        .distinct()
         .order_by("starts_at", "pk")[:UPCOMING_PER_PATHWAY]
     )
 
@@ -287,9 +292,11 @@ def session_attestations_progress(session):
     return {"attestations": attestations, "issued": len(attestations), "expected": expected}
 
 
+# The public verification reads the attestation alone: what it shows comes from its facts (the
+# holder's name as issued), never from the account, and the audit entry needs only holder_id.
 def attestation_by_code(code):
-    return Attestation.objects.select_related("holder").filter(verification_code=code).first()
+    return Attestation.objects.filter(verification_code=code).first()
 
 
 def attestation_by_sha256(digest):
-    return Attestation.objects.select_related("holder").filter(sha256=digest).first()
+    return Attestation.objects.filter(sha256=digest).first()

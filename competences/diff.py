@@ -63,6 +63,10 @@ class Change:
 class KindDiff:
     name: str
     title: str
+    # Headings agreeing with the kind's gender and number ("Compétences modifiées").
+    added_title: str = ""
+    removed_title: str = ""
+    changed_title: str = ""
     added: list = field(default_factory=list)
     removed: list = field(default_factory=list)
     changed: list = field(default_factory=list)
@@ -196,10 +200,31 @@ def _pairs(old_items, new_items):
     return {item.ref: matched[item.ref] for item in old_items if item.ref in matched}
 
 
+def _titles(name):
+    """The headings of a kind's added, removed and changed items, in the kind's gender."""
+    return {
+        "blocs": (_("Blocs ajoutés"), _("Blocs supprimés"), _("Blocs modifiés")),
+        "competences": (
+            _("Compétences ajoutées"),
+            _("Compétences supprimées"),
+            _("Compétences modifiées"),
+        ),
+        "criteria": (_("Critères ajoutés"), _("Critères supprimés"), _("Critères modifiés")),
+        "levels": (_("Niveaux ajoutés"), _("Niveaux supprimés"), _("Niveaux modifiés")),
+    }[name]
+
+
 def _compare(name, title, old_items, new_items, parents=None):
     """`parents` is the parent kind's {old pk: new pk}: an item stays under "the same" parent
     when its parent was matched to its new parent, even if that parent's code changed."""
-    kind = KindDiff(name=name, title=title)
+    added_title, removed_title, changed_title = _titles(name)
+    kind = KindDiff(
+        name=name,
+        title=title,
+        added_title=added_title,
+        removed_title=removed_title,
+        changed_title=changed_title,
+    )
     pairs = _pairs(old_items, new_items)
     kind.matches = {ref: new.ref for ref, new in pairs.items()}
     matched_new = set(kind.matches.values())

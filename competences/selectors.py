@@ -30,6 +30,10 @@ def published_versions():
     )
 
 
+def draft_count():
+    return ReferentialVersion.objects.filter(status=VersionStatus.DRAFT).count()
+
+
 def latest_published_version(code):
     return published_versions().filter(referential__code=code).first()
 

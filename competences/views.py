@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
@@ -11,6 +12,7 @@ from . import selectors, services
 from .diff import diff_versions
 from .exporting import export_reference
 from .forms import CompareForm, PublishForm, ReferentialImportForm
+from .impact import diff_impact
 from .importing import COLUMNS as IMPORT_COLUMNS
 from .importing import FORMATS, MAX_ROWS, OPTIONAL_COLUMNS, ImportRefused, import_reference_file
 from .models import VersionStatus
@@ -21,10 +23,19 @@ def home_panel(request):
     pathways = list(selectors.active_pathways())
     if not versions:
         return None
-    return {
-        "template": "competences/_home_panel.html",
-        "context": {"versions": versions, "pathways": pathways},
-    }
+    context = {"versions": versions, "pathways": pathways}
+    if is_hub_coordinator(request.user):
+        # Two published versions of one referential: the hub has a version to retire (or
+        # pathways to carry over); the newest one's page says what is left to do.
+        newest, doubled = {}, []
+        for version in versions:  # newest first within a referential
+            if version.referential_id in newest:
+                doubled.append(newest[version.referential_id])
+            else:
+                newest[version.referential_id] = version
+        context["doubled"] = list({v.pk: v for v in doubled}.values())
+        context["draft_count"] = selectors.draft_count()
+    return {"template": "competences/_home_panel.html", "context": context}
 
 
 def _visible_version(request, code, number):
@@ -62,6 +73,9 @@ def version_detail(request, code, number):
         version.referential.code, include_drafts=is_hub_coordinator(request.user)
     )
     previous = next((v for v in siblings if v.number < version.number), None)
+    carry_over = None
+    if is_hub_coordinator(request.user):
+        carry_over = services.carry_over_plan(version)
     return render(
         request,
         "competences/version_detail.html",
@@ -76,6 +90,7 @@ def version_detail(request, code, number):
             "pathways": list(selectors.pathways_for_version(version)),
             "previous": previous,
             "formats": FORMATS,
+            "carry_over": carry_over,
         },
     )
 
@@ -114,15 +129,23 @@ def compare(request, code):
     by_number = {v.number: v for v in versions}
     initial = {"new": versions[0].number, "old": versions[min(1, len(versions) - 1)].number}
     form = CompareForm(request.GET or None, versions=versions, initial=initial)
-    diff = None
+    diff, impacts = None, []
     if form.is_valid():
         diff = diff_versions(
             by_number[form.cleaned_data["old"]], by_number[form.cleaned_data["new"]]
         )
+        # What a removal affects is for the hub, who decides when to retire the older version.
+        if is_hub_coordinator(request.user) and diff.old.number < diff.new.number:
+            impacts = diff_impact(diff)
     return render(
         request,
         "competences/compare.html",
-        {"referential": versions[0].referential, "form": form, "diff": diff},
+        {
+            "referential": versions[0].referential,
+            "form": form,
+            "diff": diff,
+            "impacts": impacts,
+        },
     )
 
 
@@ -185,7 +208,8 @@ def import_file(request):
 
 
 def _run(request, code, number, action):
-    """Apply a version action (which returns the success message) and go back to the list."""
+    """Apply a version action (which returns the success message) and go back to the list, or
+    to the page of the version named by the form's `back` (a number of the same referential)."""
     version = selectors.version_by_number(code, number)
     if version is None:
         raise Http404
@@ -195,6 +219,9 @@ def _run(request, code, number, action):
         messages.error(request, error.message)
     else:
         messages.success(request, message)
+    back = request.POST.get("back", "")
+    if back.isdecimal() and len(back) < 8 and selectors.version_by_number(code, int(back)):
+        return redirect("competences:version_detail", code=code, number=int(back))
     return redirect("competences:manage")
 
 
@@ -234,6 +261,36 @@ def retire(request, code, number):
         return _("La version %(n)s est retirée ; elle reste consultable.") % {"n": version.number}
 
     return _run(request, code, number, action)
+
+
+@require_POST
+@hub_coordinator_required
+def carry_over(request, code, number):
+    """Create on this published version the pathways of the one before (see the plan on the
+    version's page)."""
+    version = selectors.version_by_number(code, number)
+    if version is None:
+        raise Http404
+    try:
+        created = services.pathways_carry_over(actor=request.user, version=version)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if created:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d parcours est repris sur la version %(n)s.",
+                    "%(count)d parcours sont repris sur la version %(n)s.",
+                    len(created),
+                )
+                % {"count": len(created), "n": version.number},
+            )
+        else:
+            messages.info(request, _("Aucun parcours à reprendre : rien n'a été créé."))
+    response = redirect("competences:version_detail", code=code, number=number)
+    response["Location"] += "#reprise"
+    return response
 
 
 @require_POST

@@ -113,6 +113,7 @@ ACTION_LABELS = {
     "invitation.cancel": _("Invitation de formateur annulée"),
     "invitation.accept": _("Invitation de formateur acceptée"),
     "person.view_history": _("Historique d'évaluations consulté"),
+    "person.view_evidence_file": _("Fichier de preuve consulté"),
     "person.view_progress": _("Progression consultée"),
     "person.view_trainer_history": _("Historique de formateur consulté"),
     "personal_data.export_request": _("Export de mes données demandé"),

@@ -108,3 +108,25 @@ class MfaGracePeriod(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.started_at:%Y-%m-%d}"
+
+
+class RateCounter(models.Model):
+    """One rate-limit counter (core.ratelimit): the hits allowed in the current window and in the
+    one before, for one client (a keyed hash of its address or account id, never the address
+    itself), action and rate. Moved by a single atomic upsert; rows past `expires_at` are purged
+    as requests come. On PostgreSQL the table is UNLOGGED (no WAL, no flush at commit): a crash
+    empties it, which only forgets a few minutes of counts."""
+
+    name = models.CharField(_("clé"), max_length=64, primary_key=True)
+    bucket = models.BigIntegerField(_("fenêtre"))
+    hits = models.PositiveIntegerField(_("passages admis dans la fenêtre"))
+    previous = models.PositiveIntegerField(_("passages admis dans la fenêtre précédente"))
+    allowed = models.BooleanField(_("dernier passage admis"))
+    expires_at = models.BigIntegerField(_("expire à (secondes Unix)"), db_index=True)
+
+    class Meta:
+        verbose_name = _("compteur de limite de débit")
+        verbose_name_plural = _("compteurs de limite de débit")
+
+    def __str__(self):
+        return f"{self.name[:12]} {self.bucket} {self.hits}+{self.previous}"

@@ -90,6 +90,11 @@ def assessments(user):
             "criteria_met": [c.code for c in a.criteria_met.all()],
             "comment": a.comment,
             "evidence": a.evidence,
+            # The files themselves are in the archive, under preuves/<id>-<name>.
+            "evidence_files": [
+                f"preuves/{f.pk}-{f.name}" if f.file else "(supprimé)"
+                for f in a.evidence_files.all()
+            ],
             "review": (
                 {
                     "decision": a.review.get_decision_display(),
@@ -105,7 +110,7 @@ def assessments(user):
         .select_related(
             "competence__version__referential", "level", "assessor", "session", "review__reviewer"
         )
-        .prefetch_related("criteria_met")
+        .prefetch_related("criteria_met", "evidence_files")
         .order_by("assessed_on", "pk")
     ]
 

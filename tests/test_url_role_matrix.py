@@ -68,7 +68,7 @@ EXCLUDED_VIEWS = {"django.views.static.serve"}
 
 # Tables a refused request may still write to: the session (messages, login state), the cache
 # (rate-limit counters) and the two-factor grace period started at login.
-WRITABLE_WHEN_REFUSED = {"django_session", "socle_cache", "core_mfagraceperiod"}
+WRITABLE_WHEN_REFUSED = {"django_session", "socle_cache", "core_ratecounter", "core_mfagraceperiod"}
 
 
 # The world -----------------------------------------------------------------------------------
@@ -146,6 +146,19 @@ class World:
         return factories.MembershipFactory(
             structure=self.other_place, status=MembershipStatus.PENDING
         )
+
+    @cached_property
+    def evidence_file(self):
+        """A photo kept as evidence of the mediator's assessment in the trainer's session."""
+        from django.core.files.base import ContentFile
+
+        from trainings.models import AssessmentEvidenceFile
+
+        evidence = AssessmentEvidenceFile(
+            assessment=self.assessment, name="photo.png", content_type="image/png", size=8
+        )
+        evidence.file.save("photo.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+        return evidence
 
     @cached_property
     def invitation(self):
@@ -477,6 +490,12 @@ MATRIX = [
     Case("competences:clone", POST_ONLY, kwargs=version, refused_posts=refused(403, *NOT_HUB)),
     Case("competences:retire", POST_ONLY, kwargs=version, refused_posts=refused(403, *NOT_HUB)),
     Case(
+        "competences:carry_over",
+        POST_ONLY,
+        kwargs=version,
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
         "competences:delete",
         POST_ONLY,
         kwargs=draft_version,
@@ -507,7 +526,7 @@ MATRIX = [
         kwargs=lambda w: {**version(w), "pathway_code": w.pathway.code},
     ),
     # trainings: sessions and registrations -----------------------------------------------------
-    Case("trainings:session_list", expect(200)),
+    Case("trainings:session_list", expect(200, **{ANON: 200})),
     Case("trainings:session_detail", expect(200), kwargs=session),
     Case(
         "trainings:session_detail",
@@ -550,6 +569,7 @@ MATRIX = [
     Case("trainings:my_sessions", expect(200)),
     Case("trainings:session_create", only(TRAINER, OTHER_TRAINER, HUB)),
     Case("trainings:session_competence_choices", only(TRAINER, OTHER_TRAINER, HUB)),
+    Case("trainings:co_trainer_search", only(TRAINER, OTHER_TRAINER, HUB)),
     Case("trainings:session_manage", only(TRAINER, HUB), kwargs=session),
     Case("trainings:session_edit", only(TRAINER, HUB), kwargs=session),
     Case(
@@ -574,9 +594,10 @@ MATRIX = [
     ),
     Case(
         "trainings:session_close",
-        POST_ONLY,
+        only(TRAINER, HUB),
         kwargs=session,
         refused_posts=refused(403, *NOT_SESSION_TRAINERS),
+        post_data=lambda w: {"confirm": "1"},
     ),
     Case(
         "trainings:participant_add",
@@ -584,6 +605,13 @@ MATRIX = [
         kwargs=session,
         refused_posts=refused(403, *NOT_SESSION_TRAINERS),
         post_data=lambda w: {"email": w.other_mediator.email},
+    ),
+    Case(
+        "trainings:participant_invite",
+        POST_ONLY,
+        kwargs=session,
+        refused_posts=refused(403, *NOT_SESSION_TRAINERS),
+        post_data=lambda w: {"email": "sans-compte@exemple.test"},
     ),
     Case(
         "trainings:participant_remove",
@@ -601,6 +629,7 @@ MATRIX = [
     # trainings: accreditations (the hub's) -----------------------------------------------------
     Case("trainings:accreditation_list", only(HUB)),
     Case("trainings:accreditation_grant", only(HUB)),
+    Case("trainings:accreditation_person_search", only(HUB)),
     Case(
         "trainings:accreditation_revoke",
         only(HUB, status=405),
@@ -720,6 +749,11 @@ MATRIX = [
         refused_posts=refused(403, *NOT_SESSION_TRAINERS) | {TRAINER: 404, HUB: 404},
     ),
     Case("trainings:my_assessments", expect(200)),
+    Case(
+        "trainings:evidence_file",
+        expect(404, **dict.fromkeys((MEDIATOR, TRAINER, HUB), 200)),
+        kwargs=lambda w: {"pk": w.evidence_file.pk},
+    ),
     Case("trainings:self_assessment", expect(200)),
     Case(
         "trainings:participant_assessments",

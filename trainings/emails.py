@@ -14,11 +14,13 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import ics
-from .models import Registration, RegistrationStatus, Slot
+from .models import Registration, RegistrationStatus, Session, SessionStatus, Slot
 
 REGISTERED = "registered"
 WAITING = "waiting"
@@ -141,3 +143,94 @@ def send_registration_email(kind, registration_id):
         return False
     build_message(kind, registration).send()
     return True
+
+
+# Accreditations ----------------------------------------------------------------------------
+
+
+def notify_accredited(accreditations):
+    """E-mail the accredited person once the transaction commits: which blocs, from when to
+    when, and where to create a session."""
+    ids = [accreditation.pk for accreditation in accreditations]
+    if not ids:
+        return
+
+    def enqueue():
+        from .tasks import send_accreditation_email
+
+        send_accreditation_email.enqueue(ids)
+
+    transaction.on_commit(enqueue)
+
+
+def build_accreditation_message(accreditations):
+    """One message to the person accredited on `accreditations` (granted together)."""
+    user = accreditations[0].user
+    context = {
+        "user": user,
+        "accreditations": accreditations,
+        "session_create_url": absolute_url(reverse("trainings:session_create")),
+        "my_sessions_url": absolute_url(reverse("trainings:my_sessions")),
+        "hub_name": settings.SOCLE_HUB_NAME,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = ngettext(
+            "Vous êtes habilité·e à former sur le bloc %(blocs)s",
+            "Vous êtes habilité·e à former sur les blocs %(blocs)s",
+            len(accreditations),
+        ) % {"blocs": ", ".join(a.bloc.code for a in accreditations)}
+        body = render_to_string("emails/trainings/accredited.txt", context)
+    return EmailMessage(
+        subject=f"[Socle] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+
+
+def send_accreditation_email(accreditation_ids):
+    from .models import TrainerAccreditation
+
+    accreditations = list(
+        TrainerAccreditation.objects.filter(pk__in=accreditation_ids, revoked_at__isnull=True)
+        .select_related("user", "bloc__version__referential")
+        .order_by("bloc__code")
+    )
+    # Revoked meanwhile, or the account gone: nothing to announce.
+    if not accreditations or not accreditations[0].user.is_active:
+        return False
+    build_accreditation_message(accreditations).send()
+    return True
+
+
+def build_participant_invitation(session_id, email, inviter_id):
+    """The e-mail inviting someone without an account to a session (None when the session can
+    no longer be joined, or the address has meanwhile got an account)."""
+    from django.contrib.auth import get_user_model
+
+    session = Session.objects.filter(
+        pk=session_id, status=SessionStatus.PUBLISHED, starts_at__gt=timezone.now()
+    ).first()
+    if session is None or get_user_model().objects.filter(email__iexact=email).exists():
+        return None
+    inviter = get_user_model().objects.filter(pk=inviter_id).first()
+    session_path = reverse("trainings:session_detail", args=[session.pk])
+    signup_path = f"{reverse('account_signup')}?{urlencode({'next': session_path})}"
+    context = {
+        "session": session,
+        "inviter": inviter,
+        "slots": sorted(session.slots.all(), key=lambda slot: slot.starts_at),
+        "signup_url": absolute_url(signup_path) or signup_path,
+        "email": email,
+        "hub_name": settings.SOCLE_HUB_NAME,
+        "show_video_url": False,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Invitation à la session « %(title)s »") % {"title": session.title}
+        body = render_to_string("emails/trainings/participant_invitation.txt", context)
+    return EmailMessage(
+        subject=f"[Socle] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email],
+    )

@@ -6,6 +6,7 @@ previous one stays (attendance marks carry `is_current`; assessments are never u
 """
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -263,6 +264,13 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Annulée")
 
 
+class AttendanceMode(models.TextChoices):
+    """How a participant of a hybrid session will attend (blank for the other formats)."""
+
+    ONSITE = "onsite", _("Sur place")
+    REMOTE = "remote", _("À distance")
+
+
 class Registration(models.Model):
     session = models.ForeignKey(
         Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="registrations"
@@ -288,6 +296,11 @@ class Registration(models.Model):
         related_name="+",
     )
     reminder_sent_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
+    # Asked on registration to a hybrid session, so the trainer knows whom to expect in the
+    # room; blank for on-site and remote sessions, and when a trainer added the person.
+    attendance_mode = models.CharField(
+        _("participation"), max_length=10, choices=AttendanceMode.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("inscription")
@@ -301,6 +314,10 @@ class Registration(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=RegistrationStatus.values), name="registration_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance_mode__in=["", *AttendanceMode.values]),
+                name="registration_attendance_mode_valid",
             ),
         ]
         indexes = [
@@ -549,6 +566,43 @@ class AssessmentReview(models.Model):
 
     def __str__(self):
         return f"{self.assessment} — {self.get_decision_display()}"
+
+
+MAX_EVIDENCE_FILES = 3
+
+
+def evidence_path(instance, filename):
+    """Evidence files show people at work and their documents: a random folder, so no name can
+    be guessed, served only through a view that checks who asks (never a public media URL)."""
+    return f"evidence/{uuid.uuid4().hex}/{filename}"
+
+
+class AssessmentEvidenceFile(models.Model):
+    """A photo or document kept as evidence of an assessment (PDF, PNG or JPEG, 5 MB at most,
+    MAX_EVIDENCE_FILES per assessment). Like the evidence text, the file is deleted after the
+    retention period or when the person is erased; the row then remains, without a name, to
+    say a file was there."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("évaluation"),
+        on_delete=models.PROTECT,
+        related_name="evidence_files",
+    )
+    file = models.FileField(_("fichier"), upload_to=evidence_path, blank=True)
+    name = models.CharField(_("nom du fichier"), max_length=100, blank=True)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fichier de preuve")
+        verbose_name_plural = _("fichiers de preuve")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name or str(_("fichier supprimé"))
 
 
 class CompetenceStatus(models.Model):

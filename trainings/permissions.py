@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from competences.models import Bloc
+
 from .models import AccreditationSource, AssessorRole, TrainerAccreditation
 
 
@@ -73,13 +75,37 @@ def is_trainer(user):
     return user.trained_sessions.exists()
 
 
+def trainable_bloc_codes(user, referential_id, from_date=None):
+    """Codes of the referential's blocs the user holds an accreditation for (the hub's or a
+    peer's) on some day from `from_date` (today) on: what the session form offers them."""
+    from_date = from_date or timezone.localdate()
+    return set(
+        TrainerAccreditation.objects.filter(
+            Q(revoked_at__isnull=True) | Q(revoked_at__date__gt=from_date),
+            user=user,
+            valid_until__gte=from_date,
+            bloc__version__referential_id=referential_id,
+        ).values_list("bloc__code", flat=True)
+    )
+
+
+def trainer_accreditations(version, on_date=None):
+    """Accreditations (hub or peer) on the version's referential valid on that date."""
+    # The referential's bloc ids first: joined in SQL, a never-analysed table of four blocs
+    # made PostgreSQL walk every accreditation of the network for each search.
+    blocs = list(
+        Bloc.objects.filter(version__referential_id=version.referential_id).values_list(
+            "pk", flat=True
+        )
+    )
+    return _valid_on(on_date or timezone.localdate()).filter(bloc_id__in=blocs)
+
+
 def trainer_candidates(version, on_date=None):
     """Users who may train at least one bloc of the version's referential on that date (hub or
     peer accreditation): the session form offers them as co-trainers (the session service still
     checks each bloc)."""
-    holders = _valid_on(on_date or timezone.localdate()).filter(
-        bloc__version__referential_id=version.referential_id
-    )
+    holders = trainer_accreditations(version, on_date)
     return (
         get_user_model()
         .objects.filter(is_active=True, pk__in=holders.values("user_id"))

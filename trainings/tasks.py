@@ -35,3 +35,27 @@ def send_trainer_invitation(invitation_id):
     if message is not None:
         message.send()
     return invitation_id
+
+
+@task
+def build_attendance_sheet(session_id, mode):
+    """Render a session's attendance sheet (blank or completed record) into the shared cache,
+    where the sheet's page serves it (trainings.pdf)."""
+    from .pdf import attendance_sheet_build
+
+    return attendance_sheet_build(session_id=session_id, mode=mode)
+
+
+@task
+def send_accreditation_email(accreditation_ids):
+    return emails.send_accreditation_email(accreditation_ids)
+
+
+@task
+def send_participant_invitation(session_id, email, inviter_id):
+    from .emails import build_participant_invitation
+
+    message = build_participant_invitation(session_id, email, inviter_id)
+    if message is not None:
+        message.send()
+    return session_id

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import assessments, attendance, imports
+from .views import assessments, attendance, evidence, imports
 
 urlpatterns = [
     # Attendance, trainer side.
@@ -45,6 +45,7 @@ urlpatterns = [
         name="assessment_cell",
     ),
     path("evaluations/", assessments.my_assessments, name="my_assessments"),
+    path("evaluations/preuves/<int:pk>/", evidence.evidence_file, name="evidence_file"),
     path(
         "evaluations/auto-positionnement/",
         assessments.self_assessment,

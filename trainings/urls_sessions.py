@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import accreditations, registrations, sessions
+from .views import accreditations, closing, registrations, sessions
 
 urlpatterns = [
     # Browsing and the participant's side.
@@ -24,16 +24,22 @@ urlpatterns = [
     path("mes-sessions/", sessions.my_sessions, name="my_sessions"),
     path("sessions/nouvelle/", sessions.session_create, name="session_create"),
     path("sessions/competences/", sessions.competence_choices, name="session_competence_choices"),
+    path("sessions/co-formateurs/", sessions.co_trainer_choices, name="co_trainer_search"),
     path("sessions/<int:pk>/gestion/", sessions.session_manage, name="session_manage"),
     path("sessions/<int:pk>/modifier/", sessions.session_edit, name="session_edit"),
     path("sessions/<int:pk>/publier/", sessions.session_publish, name="session_publish"),
     path("sessions/<int:pk>/annuler/", sessions.session_cancel, name="session_cancel"),
     path("sessions/<int:pk>/dupliquer/", sessions.session_duplicate, name="session_duplicate"),
-    path("sessions/<int:pk>/cloturer/", sessions.session_close, name="session_close"),
+    path("sessions/<int:pk>/cloturer/", closing.session_close, name="session_close"),
     path(
         "sessions/<int:pk>/participants/ajouter/",
         registrations.participant_add,
         name="participant_add",
+    ),
+    path(
+        "sessions/<int:pk>/participants/inviter/",
+        registrations.participant_invite,
+        name="participant_invite",
     ),
     path(
         "sessions/<int:pk>/participants/<int:registration_pk>/retirer/",
@@ -43,6 +49,11 @@ urlpatterns = [
     # The hub's side.
     path("habilitations/", accreditations.accreditation_list, name="accreditation_list"),
     path("habilitations/accorder/", accreditations.accreditation_grant, name="accreditation_grant"),
+    path(
+        "habilitations/personnes/",
+        accreditations.accreditation_person_search,
+        name="accreditation_person_search",
+    ),
     path(
         "habilitations/invitations/<int:pk>/annuler/",
         accreditations.invitation_cancel,

@@ -1,14 +1,15 @@
 from django import template
 
-from ..eligibility import format_hours
+from trainings.formatting import format_hours
 
 register = template.Library()
 
 
 @register.filter
 def hours(value):
-    """« 3 h 40 » for 3.6667 hours."""
-    return format_hours(value or 0)
+    """« 3 h 40 » for 3.6667 hours, « 7 h », « 0 h 05 » (one definition, in trainings, which
+    shows attended hours too)."""
+    return format_hours(value)
 
 
 @register.filter

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -17,7 +18,13 @@ from .. import badges, codes, facts, selectors
 from ..models import Attestation, AttestationStatus
 from ..pdf import verification_url
 from ..signing import sha256_hex, verify_pdf
-from ..verification import as_json, verdict_for
+from ..verification import (
+    as_json,
+    attestation_for_page,
+    cached_verdict_html,
+    should_log,
+    verdict_for,
+)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -55,12 +62,10 @@ def _too_many(request):
 
 
 def _log(request, attestation, how):
-    log_action(
-        actor=request.user,
-        action="attestation.verify",
-        target=attestation,
-        how=how,
-    )
+    """The audit entry of a verification: the first of each half-hour per attestation, whatever
+    the way (certificates.verification.should_log)."""
+    if should_log(attestation):
+        log_action(actor=request.user, action="attestation.verify", target=attestation, how=how)
 
 
 @login_not_required
@@ -121,15 +126,20 @@ def verify(request, code):
         )
     if normalized != code:
         return redirect("certificates:verify", code=normalized)
-    attestation = selectors.attestation_by_code(normalized)
-    verdict = verdict_for(attestation)
-    if attestation is not None:
-        _log(request, attestation, "code")
+    attestation = attestation_for_page(normalized)
+    if attestation is None:
+        return render(
+            request, "certificates/verify_result.html", {"verdict": verdict_for(None)}, status=404
+        )
+    # The verdict's HTML is rendered once per state of the attestation (status and dates in the
+    # cache key: a revocation is seen at once, by every process).
+    verdict, html = cached_verdict_html(
+        attestation,
+        lambda verdict: render_to_string("certificates/verify_verdict.html", {"verdict": verdict}),
+    )
+    _log(request, attestation, "code")
     return render(
-        request,
-        "certificates/verify_result.html",
-        {"verdict": verdict},
-        status=200 if attestation is not None else 404,
+        request, "certificates/verify_result.html", {"verdict": verdict, "verdict_html": html}
     )
 
 

@@ -1,6 +1,7 @@
 """Every write to the competency reference goes through these functions."""
 
 from ._common import CODE_RE, check_code, frozen_error, lock_editable_version
+from .carry_over import carry_over_plan, carry_over_source, pathways_carry_over
 from .content import (
     bloc_create,
     bloc_delete,
@@ -44,6 +45,8 @@ __all__ = [
     "bloc_create",
     "bloc_delete",
     "bloc_update",
+    "carry_over_plan",
+    "carry_over_source",
     "check_code",
     "competence_create",
     "competence_delete",
@@ -63,6 +66,7 @@ __all__ = [
     "pathway_requirement_delete",
     "pathway_requirement_set",
     "pathway_update",
+    "pathways_carry_over",
     "publication_problems",
     "referential_create",
     "referential_delete",

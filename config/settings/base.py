@@ -136,6 +136,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# After a first login, a profile without a commune or a structure leads once to the profile page.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -192,7 +194,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "socle_cache",
-    }
+    },
+    # Per process, and right so: the public verification's rendered verdicts, keyed by the
+    # attestation's state (certificates.verification), so no process can serve a stale one.
+    "verification": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "socle-verification",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 TASKS = {
@@ -253,10 +263,21 @@ LOGGING = {
 
 # Domain settings.
 SOCLE_HUB_NAME = env("SOCLE_HUB_NAME", "Hub numérique Hauts-de-France")
+# The organisation's postal address and its training declaration number (numéro de déclaration
+# d'activité, 11 digits), printed on attendance sheets; the NDA only when set.
+SOCLE_HUB_ADDRESS = env("SOCLE_HUB_ADDRESS", "")
+SOCLE_HUB_NDA = env("SOCLE_HUB_NDA", "")
 # Who answers questions and requests about personal data (the data protection officer or the
 # hub's contact), shown on the privacy page (/confidentialite/).
 SOCLE_PRIVACY_CONTACT = env("SOCLE_PRIVACY_CONTACT", "dpo@socle.invalid")
 SOCLE_HUB_COORDINATOR_GROUP = "Coordination du hub"
+# The hub's own départements (INSEE codes, comma-separated), listed first in the sessions'
+# département filter. Default: the Hauts-de-France.
+SOCLE_HUB_DEPARTEMENTS = env_list("SOCLE_HUB_DEPARTEMENTS", "02,59,60,62,80")
+# The hub's usual half-day hours ("HH:MM-HH:MM"): the session form fills a « matin » or
+# « après-midi » slot with them; the trainer may change the times of any slot.
+SOCLE_MORNING_HOURS = env("SOCLE_MORNING_HOURS", "09:00-12:30")
+SOCLE_AFTERNOON_HOURS = env("SOCLE_AFTERNOON_HOURS", "13:30-17:00")
 # Absolute links in e-mails, calendar files, QR codes and documents made outside a request.
 SOCLE_SITE_URL = env("SOCLE_SITE_URL", "").rstrip("/")
 
@@ -276,6 +297,8 @@ SOCLE_RATE_LIMITS = {
     "sign_code": "10/m/user,30/m/ip",
     # Password checks outside the login form (the erasure confirmation).
     "password_confirm": "5/m/user,20/m/ip",
+    # E-mails a trainer sends to addresses with no account (an invitation to a session).
+    "participant_invite": "30/h/user",
 }
 # Open Badges credentials are signed (RS256) with a key of their own, separate from the seal:
 # a PEM RSA key of 2048 bits or more; development generates one under SOCLE_KEYS_DIR.

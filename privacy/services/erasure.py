@@ -26,6 +26,7 @@ from core.models import MfaGracePeriod
 from core.permissions import is_hub_coordinator
 from trainings.models import FROZEN_STATUSES, Session
 from trainings.services.accreditations import accreditations_end_for
+from trainings.services.evidence import evidence_files_of_person, evidence_files_remove
 from trainings.services.registrations import registrations_cancel_upcoming_of
 
 from ..models import ErasureReason, ErasureRequest, PersonalDataExport
@@ -139,6 +140,8 @@ def person_erase(*, user, actor=None, reason=ERASURE_REASON_TEXT):
             "attestations": attestations_anonymise_for(user=user, actor=actor),
             "memberships": user.memberships.count(),
         }
+        # Photos and documents kept as evidence show the person: gone, like their name.
+        counts["evidence_files"] = evidence_files_remove(evidence_files_of_person(user))
         _drop_files(PersonalDataExport.objects.filter(user=user), "archive")
         _drop_files(ReportExport.objects.filter(requested_by=user), "file")
         EmailAddress.objects.filter(user=user).delete()

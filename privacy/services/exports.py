@@ -17,6 +17,7 @@ from certificates.models import Attestation
 from core.audit import log_action
 from core.exceptions import DomainError
 from core.storage import orphan_files_purge
+from trainings.services.evidence import evidence_files_of_person
 
 from .. import collect
 from ..models import PersonalDataExport
@@ -76,6 +77,13 @@ def _archive(user):
                 # PDFs are compressed already.
                 archive.writestr(
                     f"attestations/{attestation.serial}.pdf",
+                    handle.read(),
+                    compress_type=zipfile.ZIP_STORED,
+                )
+        for evidence in evidence_files_of_person(user).exclude(file="").order_by("pk"):
+            with evidence.file.open("rb") as handle:
+                archive.writestr(
+                    f"preuves/{evidence.pk}-{evidence.name}",
                     handle.read(),
                     compress_type=zipfile.ZIP_STORED,
                 )

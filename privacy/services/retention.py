@@ -8,8 +8,8 @@ the constants below.
 - Training evidence (attendance, assessments, reviews): kept until the end of the
   EVIDENCE_YEARS-th year after the year of the training (the period during which funders and
   certifiers may audit it); then the free texts written about the person (comments, evidence,
-  review comments) are removed. The marks and levels stay, without text, so that counts and
-  the person's progress hold.
+  review comments) and the evidence files (photos, documents) are removed. The marks and
+  levels stay, without text, so that counts and the person's progress hold.
 - Decisions and attestations: kept as long as the attestation can be verified; the holder's
   identity leaves them with the person's erasure.
 - Audit log: AUDIT_LOG_YEARS after the end of the year of the action.
@@ -32,6 +32,11 @@ from core.audit import log_action
 from core.models import AuditLog
 from reporting.services import report_exports_purge
 from trainings.models import Assessment, AssessmentReview, Registration, Session
+from trainings.services.evidence import (
+    evidence_files_before,
+    evidence_files_remove,
+    orphan_evidence_files_purge,
+)
 
 from ..models import ErasureReason, ErasureRequest, PersonalDataExport
 from .erasure import erasure_blockers, erasure_complete, erasures_pending, person_erase
@@ -107,6 +112,7 @@ class RetentionReport:
     inactive_accounts_erased: int = 0
     inactive_accounts_skipped: int = 0
     assessments_anonymised: int = 0
+    evidence_files_deleted: int = 0
     reviews_anonymised: int = 0
     audit_entries_deleted: int = 0
     personal_exports_deleted: int = 0
@@ -145,19 +151,25 @@ def retention_apply(*, wet_run=False, now=None):
 
     assessments = old_assessments_with_text(today)
     reviews = old_reviews_with_text(today)
+    files = evidence_files_before(evidence_cutoff(today))
     report.assessments_anonymised = assessments.count()
     report.reviews_anonymised = reviews.count()
-    if wet_run and (report.assessments_anonymised or report.reviews_anonymised):
+    report.evidence_files_deleted = files.exclude(file="").count()
+    if wet_run and (report.assessments_anonymised or report.reviews_anonymised or files.exists()):
         with transaction.atomic():
             assessments.update(comment="", evidence="")
             reviews.update(comment="")
+            evidence_files_remove(files, now=now)
             log_action(
                 actor=None,
                 action="retention.anonymise_evidence",
                 before=evidence_cutoff(today),
                 assessments=report.assessments_anonymised,
                 reviews=report.reviews_anonymised,
+                evidence_files=report.evidence_files_deleted,
             )
+    if wet_run:
+        orphan_evidence_files_purge(now=now)
 
     old_entries = AuditLog.objects.filter(created_at__lt=audit_log_cutoff(now))
     report.audit_entries_deleted = old_entries.count()

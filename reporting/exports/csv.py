@@ -67,3 +67,22 @@ class CsvWriter:
 
     def row(self, values):
         self._writer.writerow([cell(v, self.style) for v in values])
+
+    def prepared_rows(self, rows, progress=None, every=2000):
+        """Write rows that hold only safe text, whole numbers and None (what `cell` would leave
+        as is: csv writes None as an empty cell and a number as str() does), `every` rows at a
+        time; `progress(n)` hears of the rows written."""
+        done = 0
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == every:
+                self._writer.writerows(batch)
+                done += every
+                batch.clear()
+                if progress is not None:
+                    progress(done)
+        self._writer.writerows(batch)
+        done += len(batch)
+        if progress is not None:
+            progress(done)

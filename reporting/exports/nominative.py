@@ -155,3 +155,80 @@ NOMINATIVE = {
     ExportKind.SESSIONS: (resources.SessionResource, sessions),
     ExportKind.ASSESSMENTS: (resources.AssessmentResource, assessments),
 }
+
+
+# Rows as tuples: the biggest file without the resource's per-row cost ---------------------------
+
+ASSESSMENT_COLUMNS = (
+    "participant__last_name",
+    "participant__first_name",
+    "competence__code",
+    "level__rank",
+    "level__label",
+    "method",
+    "assessor_role",
+    "assessed_on",
+)
+
+
+def _labels(model, field):
+    """{stored value: its label in the active language}, looked up once per file."""
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+class _Converted(dict):
+    """value → convert(value), each distinct value converted once (a lookup in C afterwards)."""
+
+    def __init__(self, convert, initial=()):
+        super().__init__(initial)
+        self.convert = convert
+
+    def __missing__(self, value):
+        converted = self[value] = self.convert(value)
+        return converted
+
+
+def assessment_rows(parts, *, chunk_size, prepared=False):
+    """The rows AssessmentResource gives, the same values in the same order, read with
+    `values_list` (no model instance, no related objects), every text, label and day converted
+    once per distinct value rather than once per row: the national export has 1.5 million rows,
+    and the resource cost about 110 µs each.
+
+    `prepared`: the text cells come out as the CSV and XLSX writers would make them
+    (reporting.exports.csv.safe_text), so that they can be written as they are (see
+    writers.write_table); JSON keeps the raw text, as the resource gives it."""
+    from trainings.models import Assessment
+
+    from .csv import safe_text
+
+    clean = safe_text if prepared else str
+
+    def text(value):
+        return "" if value is None else clean(value)
+
+    def choice(labels):
+        # A value outside the choices shows as itself, as get_FOO_display does.
+        return _Converted(text, {k: clean(v) for k, v in labels.items()})
+
+    # Names and codes repeat (50,000 people, 21 competences), as do days and labels.
+    texts = _Converted(text)
+    days = _Converted(lambda day: day.isoformat() if day is not None else "")
+    methods = choice(_labels(Assessment, "method"))
+    roles = choice(_labels(Assessment, "assessor_role"))
+    for queryset in parts:
+        rows = queryset.values_list(*ASSESSMENT_COLUMNS).iterator(chunk_size=chunk_size)
+        for last, first, code, rank, label, method, role, day in rows:
+            yield (
+                texts[last],
+                texts[first],
+                texts[code],
+                rank,
+                texts[label],
+                methods[method],
+                roles[role],
+                days[day],
+            )
+
+
+# kind → the fast row builder (same rows as the resource's), where the volume calls for one.
+FAST_ROWS = {ExportKind.ASSESSMENTS: assessment_rows}

@@ -39,3 +39,21 @@ document.addEventListener("click", (event) => {
   const search = form.querySelector('[name="commune_search"]');
   if (search) search.focus();
 });
+document.addEventListener("click", (event) => {
+  // Person picker (accreditation form): a chosen person's address fills the field.
+  const option = event.target.closest("[data-person-email]");
+  if (!option) return;
+  const field = option.closest(".field");
+  const search = field.querySelector('input[type="search"]');
+  const chosen = field.querySelector("[data-person-chosen]");
+  if (search) { search.value = option.dataset.personEmail; search.focus(); }
+  if (chosen) chosen.textContent = `${chosen.dataset.personChosen} ${option.dataset.personLabel}`;
+  const list = option.closest(".picker-results");
+  if (list) list.innerHTML = "";
+});
+document.addEventListener("input", (event) => {
+  // Typing again after a choice: the "chosen" line no longer says what the field holds.
+  const field = event.target.closest(".person-picker");
+  const chosen = field && field.querySelector("[data-person-chosen]");
+  if (chosen) chosen.textContent = "";
+});

@@ -207,7 +207,7 @@ def test_compare_two_versions(client_for, user, hub, published):
     html = (
         client_for(user).get(url, {"old": published.number, "new": clone.number}).content.decode()
     )
-    assert "0 ajout(s), 1 suppression(s), 1 modification(s)" in html
+    assert "0 ajout, 1 suppression, 1 modification." in html
     assert "B2.C3.2" in html
     assert "<del>Bloc 1</del>" in html and "<ins>Accueillir</ins>" in html
 

@@ -70,7 +70,7 @@ def login(page):
         page.goto("/comptes/login/")
         page.get_by_role("textbox", name="Courriel").fill(user.email)
         page.locator("#id_password").fill(password)
-        page.get_by_role("button", name="Connexion").click()
+        page.get_by_role("button", name="Me connecter").click()
         page.wait_for_load_state()
 
     return do_login

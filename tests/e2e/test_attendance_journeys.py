@@ -39,9 +39,9 @@ def test_attendance_trainer_marks_the_grid(page, login):
     cell.select_option("present")
     expect_text = page.locator(f"#hours-{first.pk}")
     page.wait_for_function(
-        "id => document.getElementById(id).textContent.includes('3,5')", arg=f"hours-{first.pk}"
+        "id => document.getElementById(id).textContent.includes('3 h 30')", arg=f"hours-{first.pk}"
     )
-    assert "3,5 h" in expect_text.inner_text()
+    assert "3 h 30" in expect_text.inner_text()
     assert "enregistrée" in page.locator("#grid-status").inner_text()
     mark = Attendance.objects.get(registration=first, slot=slot)
     assert mark.status == "present" and mark.recorded_by == trainer

@@ -11,9 +11,8 @@ from tests import factories
 from trainings.models import Registration, Session
 
 
-def _local(days, hour, minute=0):
-    day = timezone.localdate() + datetime.timedelta(days=days)
-    return datetime.datetime.combine(day, datetime.time(hour, minute)).strftime("%Y-%m-%dT%H:%M")
+def _day(days):
+    return (timezone.localdate() + datetime.timedelta(days=days)).strftime("%Y-%m-%d")
 
 
 def _nav(page, name):
@@ -32,22 +31,31 @@ def test_session_trainer_creates_and_publishes_a_session(page, login):
     bloc = reference.blocs.get(code="B1")
     trainer = factories.UserFactory(first_name="Sophie", last_name="Lefebvre")
     factories.AccreditationFactory(user=trainer, bloc=bloc)
+    co_trainer = factories.UserFactory(first_name="Nadia", last_name="Benali")
+    factories.AccreditationFactory(user=co_trainer, bloc=bloc)
     login(trainer, factories.DEFAULT_PASSWORD)
 
     _nav(page, "Mes sessions").click()
     page.get_by_role("link", name="Créer une session").click()
     page.get_by_role("textbox", name="Intitulé").fill("Accompagner les démarches en ligne")
+    # Only the bloc she is accredited for is offered.
+    assert page.locator("#competences-fieldset legend", has_text="B2").count() == 0
     for competence in bloc.competences.order_by("code")[:2]:
         page.locator(f"#id_competence_{competence.pk}").check()
     page.get_by_role("textbox", name="Lieu : adresse").fill("12 rue de la Paix, 59000 Lille")
     page.locator("#id_capacity").fill("8")
-    page.locator("#id_slots-0-starts_at").fill(_local(6, 9))
-    page.locator("#id_slots-0-ends_at").fill(_local(6, 12, 30))
-    page.locator("#id_slots-1-starts_at").fill(_local(6, 13, 30))
-    page.locator("#id_slots-1-ends_at").fill(_local(6, 17))
-    page.get_by_role("button", name="Ajouter un créneau").click()
-    page.locator("#id_slots-2-starts_at").fill(_local(7, 9))
-    page.locator("#id_slots-2-ends_at").fill(_local(7, 12, 30))
+    page.locator("#id_slots-0-day").fill(_day(6))
+    page.locator("#id_slots-1-day").fill(_day(6))
+    page.locator("#id_slots-1-half").select_option("afternoon")
+    # The afternoon's usual hours fill in; the trainer shortens it.
+    assert page.locator("#id_slots-1-start_time").input_value() == "13:30"
+    page.locator("#id_slots-1-end_time").fill("16:00")
+    page.get_by_role("button", name="Ajouter une demi-journée").click()
+    page.locator("#id_slots-2-day").fill(_day(7))
+    # The co-trainer is found by name and picked from the list.
+    page.get_by_role("searchbox", name="Ajouter un co-formateur ou une co-formatrice").fill("ben")
+    page.get_by_role("button", name="Nadia Benali").click()
+    assert page.get_by_role("checkbox", name="Nadia Benali").is_checked()
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_load_state()
 
@@ -57,8 +65,14 @@ def test_session_trainer_creates_and_publishes_a_session(page, login):
     assert "La session est publiée" in page.locator(".messages").inner_text()
     session = Session.objects.get()
     assert session.status == "published"
-    assert session.slots.count() == 3
-    assert list(session.trainers.all()) == [trainer]
+    slots = list(session.slots.order_by("starts_at"))
+    assert [timezone.localtime(s.starts_at).strftime("%H:%M") for s in slots] == [
+        "09:00",
+        "13:30",
+        "09:00",
+    ]
+    assert timezone.localtime(slots[1].ends_at).strftime("%H:%M") == "16:00"
+    assert set(session.trainers.all()) == {trainer, co_trainer}
     assert page.get_by_role("heading", name="Émargement et évaluations").is_visible()
 
 

@@ -13,7 +13,7 @@ def test_sign_up_verify_email_log_in_and_see_home(page):
     page.get_by_role("textbox", name="Courriel").fill("aicha@exemple.test")
     page.locator("#id_password1").fill("une-phrase-de-passe-solide")
     page.locator("#id_password2").fill("une-phrase-de-passe-solide")
-    page.get_by_role("button", name="Création de compte").click()
+    page.get_by_role("button", name="Créer mon compte").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez votre adresse e-mail"
     assert User.objects.filter(email="aicha@exemple.test", first_name="Aïcha").exists()
@@ -34,6 +34,6 @@ def test_sign_up_verify_email_log_in_and_see_home(page):
     page.goto("/comptes/login/")
     page.get_by_role("textbox", name="Courriel").fill("aicha@exemple.test")
     page.locator("#id_password").fill("une-phrase-de-passe-solide")
-    page.get_by_role("button", name="Connexion").click()
+    page.get_by_role("button", name="Me connecter").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Bonjour Aïcha"

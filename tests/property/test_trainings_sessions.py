@@ -11,6 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests import factories
+from tests.session_form_data import management, slot_fields
 from trainings.models import Registration, Session, Slot
 
 from .helpers import (
@@ -32,7 +33,7 @@ WRITTEN = (Session, Slot, Registration)
 
 def _local(days, hour, minute=0):
     day = timezone.localdate() + datetime.timedelta(days=days)
-    return datetime.datetime.combine(day, datetime.time(hour, minute)).strftime("%Y-%m-%dT%H:%M")
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
 @pytest.fixture
@@ -64,13 +65,8 @@ def _session_data(version, overrides):
         "video_url": "",
         "capacity": "8",
         "co_trainers": [],
-        "slots-TOTAL_FORMS": "1",
-        "slots-INITIAL_FORMS": "0",
-        "slots-MIN_NUM_FORMS": "0",
-        "slots-MAX_NUM_FORMS": "60",
-        "slots-0-id": "",
-        "slots-0-starts_at": _local(7, 9),
-        "slots-0-ends_at": _local(7, 12, 30),
+        **management(1),
+        **slot_fields(0, _local(7, 9), _local(7, 12, 30)),
     }
     data.update(overrides)
     return data
@@ -105,6 +101,7 @@ SESSION_FIELDS = st.fixed_dictionaries(
         "version": ids(),
         "competences": st.lists(ids(), max_size=3),
         "co_trainers": st.lists(hostile_text(max_size=20), max_size=2),
+        "co_trainer_search": maybe_hostile(),
         "structure": ids(),
         "structure_search": st.one_of(st.just("Espace"), maybe_hostile()),
         "slots-TOTAL_FORMS": st.one_of(
@@ -112,11 +109,17 @@ SESSION_FIELDS = st.fixed_dictionaries(
         ),
         "slots-INITIAL_FORMS": st.sampled_from(["1", "-5", "abc", HUGE]),
         "slots-0-id": ids(),
-        "slots-0-starts_at": st.one_of(
-            st.sampled_from(["9999-12-31T23:59", "0001-01-01T00:00", "2030-02-30T09:00"]),
+        "slots-0-day": st.one_of(
+            st.sampled_from(["9999-12-31", "0001-01-01", "2030-02-30"]),
             hostile_text(max_size=30),
         ),
-        "slots-0-ends_at": hostile_text(max_size=30),
+        "slots-0-half": st.one_of(
+            st.sampled_from(["morning", "afternoon"]), hostile_text(max_size=10)
+        ),
+        "slots-0-start_time": st.one_of(
+            st.sampled_from(["23:59", "25:00", ""]), hostile_text(max_size=10)
+        ),
+        "slots-0-end_time": hostile_text(max_size=30),
         "slots-0-DELETE": st.sampled_from(["on", "<script>"]),
     },
 )
@@ -158,11 +161,8 @@ def test_session_edit(hostile_client, trainer, session, values):
     data.update(
         {
             "competences": [str(c.pk) for c in session.competences.all()],
-            "slots-TOTAL_FORMS": "1",
-            "slots-INITIAL_FORMS": "1",
-            "slots-0-id": str(slot.pk),
-            "slots-0-starts_at": timezone.localtime(slot.starts_at).strftime("%Y-%m-%dT%H:%M"),
-            "slots-0-ends_at": timezone.localtime(slot.ends_at).strftime("%Y-%m-%dT%H:%M"),
+            **management(1, 1),
+            **slot_fields(0, slot.starts_at, slot.ends_at, slot.pk),
         }
     )
     data.update(values)

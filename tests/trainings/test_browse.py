@@ -47,7 +47,8 @@ def test_filters(client_for, user):
     full = factories.make_session(start=at(30), participants=12)
     client = client_for(user)
 
-    assert _titles(client.get(URL, {"departement": "62"})) == [in_62.title]
+    # Remote sessions stay when a département is chosen.
+    assert _titles(client.get(URL, {"departement": "62"})) == [in_62.title, remote.title]
     assert _titles(client.get(URL, {"format": "remote"})) == [remote.title]
     assert full.title not in _titles(client.get(URL, {"places": "on"}))
     assert full.title in _titles(client.get(URL))

@@ -96,10 +96,10 @@ def test_a_mark_recorded_while_waiting_for_the_lock_is_seen(running, monkeypatch
     _refused(trainer, registration)
 
 
-def test_participant_who_signed_early_cannot_cancel(run_on_commit):
-    """Signing opens a little before the slot: someone who signed at the door has attended,
-    even though the session has not started yet."""
-    start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=20)
+def test_participant_who_signed_at_the_start_cannot_cancel(run_on_commit):
+    """Signing opens when the slot starts (never before: no hours credited in advance); someone
+    who signed in its first minutes has attended."""
+    start = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(minutes=2)
     session = factories.make_session(participants=1, slots=1, start=start)
     trainer, slot, (registration,) = _parts(session)
     code = attendance_services.slot_sign_code_get_or_create(actor=trainer, slot=slot)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
+from tests.session_form_data import management, slot_fields
 from trainings.models import Registration, Session, Slot
 from trainings.services import sessions as session_services
 
@@ -34,14 +35,9 @@ def test_trainer_creates_publishes_runs_and_closes_a_session(
         "format": "onsite",
         "address": "Médiathèque, 1 place du Théâtre, Arras",
         "capacity": "3",
-        "slots-TOTAL_FORMS": "2",
-        "slots-INITIAL_FORMS": "0",
-        "slots-MIN_NUM_FORMS": "0",
-        "slots-MAX_NUM_FORMS": "60",
-        "slots-0-starts_at": timezone.localtime(at(4, 9)).strftime("%Y-%m-%dT%H:%M"),
-        "slots-0-ends_at": timezone.localtime(at(4, 12, 30)).strftime("%Y-%m-%dT%H:%M"),
-        "slots-1-starts_at": timezone.localtime(at(4, 13, 30)).strftime("%Y-%m-%dT%H:%M"),
-        "slots-1-ends_at": timezone.localtime(at(4, 17)).strftime("%Y-%m-%dT%H:%M"),
+        **management(2),
+        **slot_fields(0, at(4, 9), at(4, 12, 30)),
+        **slot_fields(1, at(4, 13, 30), at(4, 17)),
     }
     response = client.post(_url("session_create"), data, follow=True)
     session = Session.objects.get()
@@ -79,7 +75,9 @@ def test_trainer_creates_publishes_runs_and_closes_a_session(
     session_services.register_on_close(closed.append)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(_url("session_close", session.pk), follow=True)
+            # The confirmation page first, then the confirmed close.
+            assert "Clôturer la session" in client.get(_url("session_close", session.pk)).text
+            response = client.post(_url("session_close", session.pk), {"confirm": "1"}, follow=True)
     finally:
         session_services._on_close_callbacks.remove(closed.append)
     assert "La session est clôturée" in response.content.decode()

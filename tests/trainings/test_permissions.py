@@ -48,8 +48,9 @@ def _args(world, kind):
 
 GET_MATRIX = [
     # (url name, args kind, {role: status}); missing roles get the "else" status.
-    ("session_list", None, {ANON: 302, "else": 200}),
-    ("session_detail", "session", {ANON: 302, "else": 200}),
+    # The public catalogue: a published session to come is shown to visitors too.
+    ("session_list", None, {"else": 200}),
+    ("session_detail", "session", {"else": 200}),
     ("my_registrations", None, {ANON: 302, "else": 200}),
     ("my_sessions", None, {ANON: 302, "else": 200}),
     ("session_create", None, {ANON: 302, MEDIATOR: 403, PARTICIPANT: 403, "else": 200}),

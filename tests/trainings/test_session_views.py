@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from core.models import AuditLog
 from tests import factories
+from tests.session_form_data import management, slot_fields
 from trainings.models import Registration, Session, SessionStatus
 
 from .conftest import at
@@ -17,16 +18,9 @@ def _url(name, *args):
 
 
 def _slot_data(rows, initial=0):
-    data = {
-        "slots-TOTAL_FORMS": str(len(rows)),
-        "slots-INITIAL_FORMS": str(initial),
-        "slots-MIN_NUM_FORMS": "0",
-        "slots-MAX_NUM_FORMS": "60",
-    }
+    data = management(len(rows), initial)
     for index, (slot_id, start, end) in enumerate(rows):
-        data[f"slots-{index}-id"] = slot_id or ""
-        data[f"slots-{index}-starts_at"] = start.strftime("%Y-%m-%dT%H:%M") if start else ""
-        data[f"slots-{index}-ends_at"] = end.strftime("%Y-%m-%dT%H:%M") if end else ""
+        data.update(slot_fields(index, start, end, slot_id))
     return data
 
 
@@ -190,12 +184,133 @@ def test_create_with_overlapping_slots_shows_the_error(client_for, trainer, refe
     assert not Session.objects.exists()
 
 
-def test_create_with_an_unaccredited_co_trainer_bloc(client_for, trainer, reference, bloc2):
+def test_create_on_a_bloc_the_trainer_is_not_accredited_for(client_for, trainer, reference, bloc2):
+    # The form does not offer bloc B2; a forged POST of its competences is refused.
     data = _form_data(reference, bloc2, [(at(7, 9), at(7, 12))])
     response = client_for(trainer).post(_url("session_create"), data)
     assert response.status_code == 400
-    assert "n&#x27;est pas habilité·e à former sur le bloc B2" in response.content.decode()
+    assert "Sélectionnez un choix valide" in response.content.decode()
     assert not Session.objects.exists()
+
+
+def test_create_with_a_co_trainer_not_accredited_on_the_bloc(
+    client_for, trainer, reference, bloc1, bloc2
+):
+    # Accredited on the referential (so a candidate), but not on bloc B1.
+    co_trainer = factories.UserFactory(first_name="Inès", last_name="Roux")
+    factories.AccreditationFactory(user=co_trainer, bloc=bloc2)
+    data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12))], co_trainers=[co_trainer.pk])
+    response = client_for(trainer).post(_url("session_create"), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Inès Roux n&#x27;est pas habilité·e à former sur le bloc B1" in page
+    assert not Session.objects.exists()
+
+
+def test_every_refusal_is_shown_at_once(client_for, trainer, reference, bloc1):
+    # The title is not one line, the slot ends before it starts, no place: three rules,
+    # one submission.
+    data = _form_data(reference, bloc1, [(at(7, 12), at(7, 9))], title="Deux\nlignes", address="")
+    response = client_for(trainer).post(_url("session_create"), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Créneau n°1 : la fin" in page
+    assert "L&#x27;intitulé tient sur une ligne" in page
+    assert "a besoin d&#x27;un lieu" in page
+    assert not Session.objects.exists()
+
+
+def test_form_and_slot_errors_are_shown_together(client_for, trainer, reference, bloc1):
+    data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12))], capacity="0")
+    data["slots-0-day"] = "pas une date"
+    response = client_for(trainer).post(_url("session_create"), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nombre de places" in page and "Demi-journée n°1 — Date" in page
+
+
+def test_half_day_without_times_takes_the_usual_hours(client_for, trainer, reference, bloc1):
+    data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12))])
+    data.update({"slots-0-half": "afternoon", "slots-0-start_time": "", "slots-0-end_time": ""})
+    response = client_for(trainer).post(_url("session_create"), data)
+    assert response.status_code == 302
+    slot = Session.objects.get().slots.get()
+    from django.utils import timezone
+
+    assert timezone.localtime(slot.starts_at).strftime("%H:%M") == "13:30"
+    assert timezone.localtime(slot.ends_at).strftime("%H:%M") == "17:00"
+    assert timezone.localdate(slot.starts_at) == at(7).date()
+
+
+def test_edit_form_shows_half_days(client_for):
+    session = factories.make_session()
+    slot = session.slots.order_by("starts_at").first()
+    page = client_for(session.trainers.get()).get(_url("session_edit", session.pk)).content.decode()
+    from django.utils import timezone
+
+    start = timezone.localtime(slot.starts_at)
+    assert f'value="{start:%Y-%m-%d}"' in page and f'value="{start:%H:%M}"' in page
+
+
+def test_co_trainer_typed_without_javascript(client_for, trainer, reference, bloc1):
+    co_trainer = factories.UserFactory(first_name="Nadia", last_name="Lemaire")
+    factories.AccreditationFactory(user=co_trainer, bloc=bloc1)
+    namesake = factories.UserFactory(first_name="Nathan", last_name="Lemaire")
+    factories.AccreditationFactory(user=namesake, bloc=bloc1)
+    client = client_for(trainer)
+    data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12))], co_trainer_search="lemaire")
+    response = client.post(_url("session_create"), data)
+    assert response.status_code == 400
+    assert "ne désigne pas une seule personne habilitée" in response.content.decode()
+    data["co_trainer_search"] = "nad lem"
+    # Another error: the page shows her as chosen, and sending it again keeps her once.
+    response = client.post(_url("session_create"), {**data, "capacity": "0"})
+    assert response.status_code == 400
+    assert f'name="co_trainers" value="{co_trainer.pk}"' in response.content.decode()
+    data["co_trainers"] = [co_trainer.pk]
+    assert client.post(_url("session_create"), data).status_code == 302
+    assert set(Session.objects.get().trainers.all()) == {trainer, co_trainer}
+
+
+def test_co_trainer_search(client_for, trainer, reference, bloc1):
+    wanted = factories.UserFactory(first_name="Nadia", last_name="Lemaire", email="n.lem@ex.fr")
+    factories.AccreditationFactory(user=wanted, bloc=bloc1)
+    factories.UserFactory(first_name="Nadia", last_name="Lemoine")  # not accredited
+    client = client_for(trainer)
+    url = _url("co_trainer_search")
+    page = client.get(url, {"version": reference.pk, "co_trainer_search": "lem"}).content.decode()
+    assert "Nadia Lemaire" in page and "Lemoine" not in page
+    # The trainer is not their own co-trainer; a whole e-mail designates one person.
+    assert (
+        "Karim"
+        not in client.get(
+            url, {"version": reference.pk, "co_trainer_search": "karim"}
+        ).content.decode()
+    )
+    page = client.get(url, {"version": reference.pk, "co_trainer_search": "N.LEM@ex.fr"})
+    assert "Nadia Lemaire" in page.content.decode()
+    # Unknown or forged versions find nobody.
+    for version in ("", "x", "99999999999999999999999"):
+        response = client.get(url, {"version": version, "co_trainer_search": "lem"})
+        assert response.status_code == 200 and "Lemaire" not in response.content.decode()
+    # Mediators cannot list trainers.
+    client.force_login(factories.UserFactory())
+    assert client.get(url, {"version": reference.pk, "co_trainer_search": "lem"}).status_code == 403
+
+
+def test_co_trainer_search_queries(
+    client_for, trainer, reference, bloc1, django_assert_max_num_queries
+):
+    for n in range(30):
+        factories.AccreditationFactory(
+            user=factories.UserFactory(last_name=f"Lemaire{n}"), bloc=bloc1
+        )
+    client = client_for(trainer)
+    with django_assert_max_num_queries(8):
+        page = client.get(
+            _url("co_trainer_search"), {"version": reference.pk, "co_trainer_search": "lem"}
+        ).content.decode()
+    assert page.count("data-co-trainer-id") == 10  # a short list, never every trainer
 
 
 def test_create_slot_ending_before_start(client_for, trainer, reference, bloc1):
@@ -218,7 +333,33 @@ def test_competence_choices_partial(client_for, trainer, reference):
         _url("session_competence_choices"), {"version": reference.pk}
     )
     assert response.status_code == 200
-    assert "B2.C3" in response.content.decode()
+    page = response.content.decode()
+    # Only the blocs the trainer is accredited for.
+    assert "B1.C1" in page and "B2.C3" not in page
+
+
+def test_hub_is_offered_every_bloc(client_for, hub_user, reference):
+    response = client_for(hub_user).get(
+        _url("session_competence_choices"), {"version": reference.pk}
+    )
+    assert "B1.C1" in response.content.decode() and "B2.C3" in response.content.decode()
+
+
+def test_trainer_without_accreditation_is_told_why(client_for, reference, bloc1):
+    import datetime
+
+    from django.utils import timezone
+
+    expired = factories.UserFactory()
+    factories.AccreditationFactory(
+        user=expired,
+        bloc=bloc1,
+        valid_from=timezone.localdate() - datetime.timedelta(days=400),
+        valid_until=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    factories.make_session().trainers.add(expired)  # a trainer, by the session they run
+    page = client_for(expired).get(_url("session_create")).content.decode()
+    assert "Vous n'êtes habilité·e sur aucun bloc" in page
 
 
 def test_edit_capacity_below_registered(client_for):
@@ -280,7 +421,8 @@ def test_publish_cancel_duplicate_close(client_for, mailoutbox, django_capture_o
     past = factories.make_session(trainer=trainer, start=at(-2))
     manage = client.get(_url("session_manage", past.pk)).content.decode()
     assert "Clôturer la session" in manage
-    client.post(_url("session_close", past.pk))
+    # The session page's button opens the confirmation page; confirming closes.
+    client.post(_url("session_close", past.pk), {"confirm": "1"})
     past.refresh_from_db()
     assert past.status == "closed"
 
@@ -371,9 +513,9 @@ def test_running_session_can_be_edited_without_moving_its_past_slots(client_for)
     assert session.title == "Renommée"
     first = session.slots.order_by("starts_at").first()
     moved = _edit_data(session)
-    moved["slots-0-starts_at"] = timezone.localtime(
-        first.starts_at - datetime.timedelta(hours=1)
-    ).strftime("%Y-%m-%dT%H:%M")
+    moved.update(
+        slot_fields(0, first.starts_at - datetime.timedelta(hours=1), first.ends_at, first.pk)
+    )
     response = client.post(_url("session_edit", session.pk), moved)
     assert response.status_code == 400
     assert "il commence dans le passé" in response.content.decode()

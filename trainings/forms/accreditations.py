@@ -2,11 +2,13 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from competences.models import Bloc, VersionStatus
 
 from ..models import LONG_TEXT_MAX
+from ..selectors.people import people_search
 from .fields import IdsChoiceField
 from .sessions import DateInput
 
@@ -17,11 +19,15 @@ class BlocChoiceField(IdsChoiceField):
 
 
 class AccreditationGrantForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Adresse e-mail du formateur ou de la formatrice"),
+    # One field for both ways of naming the trainer: a name finds an account (the search picker
+    # fills in the chosen person's address; without JavaScript, a name matching one account is
+    # enough), an address names an account or the person to invite.
+    email = forms.CharField(
+        label=_("Formateur ou formatrice"),
+        max_length=254,
         help_text=_(
-            "Sans compte sur Socle, la personne reçoit une invitation si vous cochez la case "
-            "ci-dessous."
+            "Tapez un nom ou le début d'une adresse e-mail puis choisissez la personne ; pour "
+            "quelqu'un qui n'a pas de compte, saisissez son adresse e-mail complète."
         ),
     )
     blocs = BlocChoiceField(
@@ -45,13 +51,40 @@ class AccreditationGrantForm(forms.Form):
         required=False,
     )
 
+    user = None
+
+    def clean_email(self):
+        value = " ".join(self.cleaned_data["email"].split())
+        if "@" in value:
+            validate_email(value)  # raises with the field's usual message
+            self.user = get_user_model().objects.filter(email__iexact=value).first()
+            return value
+        matches = list(people_search(value, limit=2))
+        if not matches:
+            raise forms.ValidationError(
+                _(
+                    "Aucun compte ne correspond à « %(name)s » : vérifiez l'orthographe, ou "
+                    "saisissez l'adresse e-mail complète de la personne pour l'inviter."
+                ),
+                code="no_match",
+                params={"name": value},
+            )
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                _(
+                    "Plusieurs comptes correspondent à « %(name)s » : précisez le nom ou "
+                    "saisissez l'adresse e-mail de la personne."
+                ),
+                code="several_matches",
+                params={"name": value},
+            )
+        self.user = matches[0]
+        return self.user.email
+
     def clean(self):
         cleaned = super().clean()
-        email = (cleaned.get("email") or "").strip()
-        if not email:
-            return cleaned
-        self.user = get_user_model().objects.filter(email__iexact=email).first()
-        if self.user is None and not cleaned.get("invite"):
+        email = cleaned.get("email") or ""
+        if email and self.user is None and not cleaned.get("invite"):
             self.add_error(
                 "email",
                 _(

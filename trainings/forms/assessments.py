@@ -3,9 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from competences.models import ProficiencyLevel
+from core.uploads import document_type
 
-from ..models import LONG_TEXT_MAX, AssessmentMethod, ReviewDecision
-from .fields import IdsChoiceField
+from ..models import LONG_TEXT_MAX, MAX_EVIDENCE_FILES, AssessmentMethod, ReviewDecision
+from .fields import IdsChoiceField, MultipleFileField
 
 TRAINER_METHODS = [(value, label) for value, label in AssessmentMethod.choices if value != "self"]
 
@@ -13,6 +14,14 @@ TRAINER_METHODS = [(value, label) for value, label in AssessmentMethod.choices i
 class LevelChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.rank} — {obj.label}"
+
+
+class DescribedLevelChoiceField(LevelChoiceField):
+    """Levels with their descriptors: a person positioning themselves reads what each means."""
+
+    def label_from_instance(self, obj):
+        label = super().label_from_instance(obj)
+        return f"{label} : {obj.description}" if obj.description else label
 
 
 class CriteriaField(IdsChoiceField):
@@ -51,11 +60,30 @@ class AssessmentForm(forms.Form):
         max_length=LONG_TEXT_MAX,
     )
 
+    evidence_files = MultipleFileField(
+        label=_("Fichiers de preuve"),
+        required=False,
+        check_each=document_type,
+    )
+
+    def clean_evidence_files(self):
+        files = self.cleaned_data["evidence_files"]
+        if len(files) > MAX_EVIDENCE_FILES:
+            raise forms.ValidationError(
+                _("Joignez au plus %(n)s fichiers.") % {"n": MAX_EVIDENCE_FILES}
+            )
+        return files
+
     def __init__(self, *args, version, competence, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("assessed_on", timezone.localdate())
         kwargs["initial"].setdefault("method", AssessmentMethod.OBSERVATION)
         super().__init__(*args, **kwargs)
+        self.fields["evidence_files"].help_text = _(
+            "Une photo, un document : PDF, PNG ou JPEG, 5 Mo au plus chacun, %(n)s fichiers au "
+            "plus. Seuls la personne évaluée, les formateurs de la session et la coordination "
+            "du hub peuvent les ouvrir."
+        ) % {"n": MAX_EVIDENCE_FILES}
         self.fields["level"].queryset = _levels(version)
         self.fields["criteria"].queryset = competence.criteria.order_by("order", "code")
 
@@ -67,7 +95,7 @@ class CompetenceChoiceField(forms.ModelChoiceField):
 
 class SelfAssessmentForm(forms.Form):
     competence = CompetenceChoiceField(label=_("Compétence"), queryset=None)
-    level = LevelChoiceField(
+    level = DescribedLevelChoiceField(
         label=_("Où en êtes-vous ?"),
         queryset=ProficiencyLevel.objects.none(),
         widget=forms.RadioSelect,

@@ -48,3 +48,24 @@ class AttendanceGridForm(forms.Form):
                 if status and (mark is None or mark.status != status):
                     changes.append((slot, registration, status))
         return changes
+
+
+class AllPresentForm(forms.Form):
+    """« Tous présent·es » for one half-day of the session (posted by one button per slot)."""
+
+    slot = forms.TypedChoiceField(
+        label=_("Demi-journée"),
+        coerce=int,
+        error_messages={
+            "required": _("Demi-journée : choisissez un créneau de la session."),
+            "invalid_choice": _("Demi-journée : ce créneau n'appartient pas à la session."),
+        },
+    )
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots = {slot.pk: slot for slot in slots}
+        self.fields["slot"].choices = [(pk, str(slot)) for pk, slot in self.slots.items()]
+
+    def clean_slot(self):
+        return self.slots[self.cleaned_data["slot"]]

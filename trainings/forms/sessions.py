@@ -4,10 +4,13 @@ and the filters of the browse page. Rules are checked by the services; these for
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import StructurePickerForm
@@ -17,19 +20,12 @@ from competences.models import Competence, ReferentialVersion, VersionStatus
 from core.permissions import is_hub_coordinator
 
 from ..models import LONG_TEXT_MAX, SessionFormat
-from ..permissions import trainer_candidates
+from ..permissions import trainable_bloc_codes, trainer_candidates
+from ..selectors.trainers import co_trainer_search
 from ..services.session_rules import MAX_CAPACITY
-from .fields import IdsChoiceField
+from .fields import MAX_ID, IdsChoiceField
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 MAX_SLOTS = 60
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
 
 
 class DateInput(forms.DateInput):
@@ -87,9 +83,23 @@ class SessionForm(StructurePickerForm):
         label=_("Co-formateurs"),
         queryset=get_user_model().objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Parmi les personnes habilitées sur ce référentiel."),
+        widget=forms.MultipleHiddenInput,
     )
+    # The co-trainer search picker (htmx, trainings:co_trainer_search): a list of every
+    # accredited person took 2.9 MB at national scale. Without JavaScript, a typed name or
+    # e-mail that designates one person adds them.
+    co_trainer_search = forms.CharField(
+        label=_("Ajouter un co-formateur ou une co-formatrice"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Parmi les personnes habilitées sur ce référentiel : tapez un nom ou une adresse "
+            "e-mail, puis choisissez dans la liste."
+        ),
+    )
+
+    # Service errors about these names belong to the fields that show them.
+    domain_error_fields = {"structure": "structure_search", "trainers": "co_trainer_search"}
 
     def __init__(self, *args, actor, session=None, **kwargs):
         self.actor = actor
@@ -142,6 +152,7 @@ class SessionForm(StructurePickerForm):
                 .exclude(pk=actor.pk)
                 .order_by("last_name", "first_name")
             )
+            self.fields["competences"].queryset = self._offered_competences(current)
 
     structure_required = False
     structure_scope = "places"
@@ -162,6 +173,51 @@ class SessionForm(StructurePickerForm):
             if found is not None:
                 return found
         return versions.order_by("-published_at", "-pk").first()
+
+    def _offered_competences(self, current_trainers):
+        """The version's competences in the blocs the actor may train (all of them for the
+        hub), plus those the session already targets."""
+        competences = Competence.objects.filter(version=self.version).select_related("bloc")
+        if is_hub_coordinator(self.actor):
+            return competences
+        codes = trainable_bloc_codes(self.actor, self.version.referential_id)
+        chosen = [c.pk for c in self.session.competences.all()] if self.session is not None else []
+        return competences.filter(Q(bloc__code__in=codes) | Q(pk__in=chosen))
+
+    def chosen_co_trainers(self):
+        """The co-trainers to show as chosen: posted ones that may be, or the initial ones."""
+        if self.version is None:
+            return []
+        if self.is_bound:
+            raw = self.data.getlist("co_trainers")
+        else:
+            raw = self.initial.get("co_trainers", [])
+        ids = [int(pk) for pk in map(str, raw) if pk.isdecimal() and int(pk) <= MAX_ID]
+        chosen = list(self.fields["co_trainers"].queryset.filter(pk__in=ids)) if ids else []
+        # A co-trainer added by typing their name, when the form is shown again.
+        extra = self.cleaned_data.get("co_trainers", []) if hasattr(self, "cleaned_data") else []
+        return chosen + [user for user in extra if user not in chosen]
+
+    def clean_co_trainer_search(self):
+        """Typed without picking (or without JavaScript): the one candidate the text names."""
+        search = (self.cleaned_data.get("co_trainer_search") or "").strip()
+        if not search or self.version is None:
+            return ""
+        chosen = {user.pk for user in self.cleaned_data.get("co_trainers", [])}
+        found = list(co_trainer_search(self.version, search, actor=self.actor, limit=3))
+        matches = [user for user in found if user.pk not in chosen]
+        if not matches and len(found) == 1:
+            return ""  # the one person it names is already chosen (the form shown again)
+        if len(matches) != 1:
+            raise forms.ValidationError(
+                _(
+                    "« %(text)s » ne désigne pas une seule personne habilitée : choisissez-la "
+                    "dans la liste, ou tapez son adresse e-mail."
+                )
+                % {"text": search}
+            )
+        self.cleaned_data["co_trainers"] = [*self.cleaned_data.get("co_trainers", []), matches[0]]
+        return ""
 
     def competence_groups(self):
         """[(bloc, [(competence, checked)])] for checkboxes grouped by bloc."""
@@ -206,23 +262,84 @@ class SessionForm(StructurePickerForm):
         return fields
 
 
+class HalfDay(models.TextChoices):
+    MORNING = "morning", _("Matin")
+    AFTERNOON = "afternoon", _("Après-midi")
+
+
+def half_day_hours(half):
+    """The hub's usual (start, end) times of a half-day, from SOCLE_MORNING_HOURS and
+    SOCLE_AFTERNOON_HOURS ("09:00-12:30")."""
+    raw = (
+        settings.SOCLE_MORNING_HOURS if half == HalfDay.MORNING else settings.SOCLE_AFTERNOON_HOURS
+    )
+    try:
+        start, end = (datetime.time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"SOCLE_MORNING_HOURS / SOCLE_AFTERNOON_HOURS: {raw!r} is not HH:MM-HH:MM"
+        ) from error
+    return start, end
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
 class SlotForm(forms.Form):
+    """A half-day: a date, « matin » or « après-midi », and its times (the hub's usual hours
+    when left empty). cleaned_data holds the aware starts_at and ends_at the service checks."""
+
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    starts_at = forms.DateTimeField(label=_("Début"), widget=DateTimeLocalInput())
-    ends_at = forms.DateTimeField(label=_("Fin"), widget=DateTimeLocalInput())
+    day = forms.DateField(label=_("Date"), widget=DateInput())
+    half = forms.ChoiceField(
+        label=_("Demi-journée"), choices=HalfDay.choices, initial=HalfDay.MORNING
+    )
+    start_time = forms.TimeField(label=_("De"), required=False, widget=TimeInput())
+    end_time = forms.TimeField(label=_("À"), required=False, widget=TimeInput())
+
+    def clean(self):
+        data = super().clean()
+        day, half = data.get("day"), data.get("half")
+        if day is None or not half:
+            return data
+        if not FILTER_DATE_MIN <= day <= FILTER_DATE_MAX:
+            self.add_error("day", _("Cette date n'est pas valide."))
+            return data
+        usual_start, usual_end = half_day_hours(half)
+        start = data.get("start_time") or usual_start
+        end = data.get("end_time") or usual_end
+        data["starts_at"] = timezone.make_aware(datetime.datetime.combine(day, start))
+        data["ends_at"] = timezone.make_aware(datetime.datetime.combine(day, end))
+        return data
+
+
+def slot_initial(slot):
+    starts_at, ends_at = timezone.localtime(slot.starts_at), timezone.localtime(slot.ends_at)
+    return {
+        "id": slot.pk,
+        "day": starts_at.date(),
+        "half": HalfDay.MORNING if starts_at.hour < 12 else HalfDay.AFTERNOON,
+        "start_time": starts_at.time(),
+        "end_time": ends_at.time(),
+    }
 
 
 def slot_formset(data=None, *, session=None, extra=None):
     initial = []
     if session is not None:
         initial = [
-            {"id": slot.pk, "starts_at": slot.starts_at, "ends_at": slot.ends_at}
-            for slot in sorted(session.slots.all(), key=lambda s: s.starts_at)
+            slot_initial(slot) for slot in sorted(session.slots.all(), key=lambda s: s.starts_at)
         ]
     formset_class = forms.formset_factory(
         SlotForm,
         extra=extra if extra is not None else (2 if session is None else 1),
         can_delete=True,
+        # A blank half-day is left empty to be ignored: only saved ones offer « Supprimer ».
+        can_delete_extra=False,
         max_num=MAX_SLOTS,
         # Without it max_num only limits the blank rows shown: a POST could create any number.
         validate_max=True,

@@ -11,6 +11,8 @@ from django.utils import formats, timezone
 
 from ..models import (
     ATTENDED_STATUSES,
+    Assessment,
+    AssessorRole,
     Attendance,
     Registration,
     RegistrationStatus,
@@ -20,7 +22,8 @@ from ..models import (
     SlotSignCode,
 )
 
-# Participants may sign a little before the slot starts (arrivals, coffee), until it ends.
+# The trainer's code screen offers the coming slot a little before it starts (to put the code
+# up while people arrive); signing itself opens when the slot starts (sign_window).
 SIGN_WINDOW_BEFORE = timedelta(minutes=30)
 
 
@@ -80,6 +83,22 @@ def attendance_grid(session):
         "rows": rows,
         "total_hours": clean_hours(sum(durations.values(), Decimal(0))),
     }
+
+
+def slots_to_mark_all_present(grid, now=None):
+    """The slots of the grid where « tous présent·es » would do something: started, with at least
+    one registered participant still without a mark. [(slot, how many without a mark)]."""
+    now = now or timezone.now()
+    missing = defaultdict(int)
+    for row in grid["rows"]:
+        for slot, mark in row["cells"]:
+            if mark is None:
+                missing[slot.pk] += 1
+    return [
+        (slot, missing[slot.pk])
+        for slot in grid["slots"]
+        if slot.starts_at <= now and missing[slot.pk]
+    ]
 
 
 def slots_by_day(slots):
@@ -237,8 +256,10 @@ def my_marks(user):
 
 
 def sign_window(slot):
-    """When participants may sign a slot themselves: from a little before it starts to its end."""
-    return slot.starts_at - SIGN_WINDOW_BEFORE, slot.ends_at
+    """When participants may sign a slot themselves: from its start to its end. No earlier: a
+    mark recorded before its slot would credit hours not yet attended (see
+    services.attendance.ensure_slot_started)."""
+    return slot.starts_at, slot.ends_at
 
 
 def signed_count(slot):
@@ -271,3 +292,40 @@ def attendance_export_rows(session):
                 )
             )
     return rows
+
+
+def closing_summary(session, now=None):
+    """What a trainer should see before closing: the slots already started that have no mark at
+    all, and the registered participants with no assessment (self-assessments aside) recorded in
+    this session. Three queries."""
+    now = now or timezone.now()
+    slots = list(
+        Slot.objects.filter(session=session, starts_at__lte=now)
+        .exclude(attendances__is_current=True)
+        .order_by("starts_at")
+    )
+    assessed = set(
+        Assessment.objects.filter(session=session)
+        .exclude(assessor_role=AssessorRole.SELF)
+        .values_list("participant_id", flat=True)
+        .distinct()
+    )
+    registrations = list(registered_participants(session))
+    never_assessed = [r for r in registrations if r.user_id not in assessed]
+    return {
+        "slots_without_marks": slots,
+        "never_assessed": never_assessed,
+    }
+
+
+def sheet_marks(session):
+    """{(slot_id, registration_id): current mark} with who recorded it, for the completed
+    attendance record. One query."""
+    return {
+        (mark.slot_id, mark.registration_id): mark
+        for mark in Attendance.objects.filter(
+            slot__session=session,
+            is_current=True,
+            registration__status=RegistrationStatus.REGISTERED,
+        ).select_related("recorded_by")
+    }

@@ -2,13 +2,28 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import Commune, Departement, Membership, MembershipStatus
 from competences.models import Competence, ProficiencyLevel
 from core.permissions import is_hub_coordinator
 
@@ -18,6 +33,7 @@ from ..models import (
     Registration,
     RegistrationStatus,
     Session,
+    SessionFormat,
     SessionStatus,
     Slot,
 )
@@ -115,6 +131,13 @@ def session_for_viewer(user, pk):
     return session
 
 
+def public_session(pk, *, now=None):
+    """A session of the public catalogue (published, not over), as anyone may see it without
+    logging in; None for any other."""
+    now = now or timezone.now()
+    return _detail_queryset().filter(pk=pk, status=SessionStatus.PUBLISHED, ends_at__gt=now).first()
+
+
 def session_participants(session):
     """Active registrations (registered first, then the waiting list in its order), each with
     `has_attended`."""
@@ -133,6 +156,8 @@ def session_participants(session):
 
 
 def active_registration(user, session):
+    if not user.is_authenticated:
+        return None
     return (
         with_has_attended(
             Registration.objects.filter(session=session, user=user, status__in=ACTIVE_REGISTRATION)
@@ -210,7 +235,11 @@ def sessions_browse(
     if bloc_code:
         qs = qs.filter(_targets(competence__bloc__code=bloc_code))
     if departement:
-        qs = qs.filter(structure__commune__departement_id=departement)
+        # Sessions one can follow remotely are open to every département.
+        qs = qs.filter(
+            Q(structure__commune__departement_id=departement)
+            | Q(format__in=(SessionFormat.REMOTE, SessionFormat.HYBRID))
+        )
     if date_from:
         start = timezone.make_aware(datetime.datetime.combine(date_from, datetime.time.min))
         qs = qs.filter(ends_at__gte=start)
@@ -236,6 +265,22 @@ def browse_filter_options():
     return bloc_codes(), list(competences)
 
 
+def departement_filter_choices():
+    """The département filter's options: the hub's own départements first
+    (SOCLE_HUB_DEPARTEMENTS), then the others, each group in code order."""
+    hub_codes = list(settings.SOCLE_HUB_DEPARTEMENTS)
+    hub, others = [], []
+    for departement in Departement.objects.order_by("code"):
+        option = (departement.code, f"{departement.code} — {departement.name}")
+        (hub if departement.code in hub_codes else others).append(option)
+    choices = [("", _("Tous"))]
+    if hub:
+        choices.append((_("Départements du hub"), hub))
+    if others:
+        choices.append((_("Autres départements") if hub else _("Départements"), others))
+    return choices
+
+
 def acquired_competence_ids(user):
     """Competences of published versions whose lineage the user has acquired: the assessment
     that counts (current-status table) reaches the "acquired" level of the competence's version.
@@ -255,12 +300,42 @@ def acquired_competence_ids(user):
     }
 
 
+def places_of(user):
+    """Where the person works and lives: the communes and départements of the structures they
+    are an approved member of, and their own commune. Two queries."""
+    rows = list(
+        Membership.objects.filter(user=user, status=MembershipStatus.APPROVED).values_list(
+            "structure__commune_id", "structure__commune__departement_id"
+        )
+    )
+    if user.commune_id:
+        rows += Commune.objects.filter(pk=user.commune_id).values_list("pk", "departement_id")
+    return {commune for commune, _d in rows}, {departement for _c, departement in rows}
+
+
+# How close a session is to the person, for the order of « Pour vous ».
+NEAR_COMMUNE, NEAR_DEPARTEMENT, REMOTE, ELSEWHERE = range(4)
+
+
+def _nearness(communes, departements):
+    return Case(
+        When(structure__commune_id__in=communes, then=Value(NEAR_COMMUNE)),
+        When(structure__commune__departement_id__in=departements, then=Value(NEAR_DEPARTEMENT)),
+        When(format__in=(SessionFormat.REMOTE, SessionFormat.HYBRID), then=Value(REMOTE)),
+        default=Value(ELSEWHERE),
+        output_field=IntegerField(),
+    )
+
+
 def sessions_for_you(user, *, limit=5, now=None):
     """The next open sessions targeting competences the user has not acquired yet, each with
     `missing_competences` (what it would bring), excluding sessions the user trains or has
-    already joined."""
+    already joined. Sessions where the person works come first (their structures' communes,
+    then départements, their own commune counting too), then the ones followed remotely, then
+    the others; soonest first within each group. Each has `nearness`."""
     now = now or timezone.now()
     acquired = acquired_competence_ids(user)
+    communes, departements = places_of(user)
     joined = Registration.objects.filter(
         session=OuterRef("pk"), user=user, status__in=ACTIVE_REGISTRATION
     )
@@ -276,7 +351,8 @@ def sessions_for_you(user, *, limit=5, now=None):
                 )
             )
         )
-        .order_by("starts_at", "pk")
+        .annotate(nearness=_nearness(communes, departements))
+        .order_by("nearness", "starts_at", "pk")
     )
     sessions = list(qs[:limit])
     for session in sessions:

@@ -12,6 +12,7 @@ from core.audit import log_action
 from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator
 
+from ..emails import notify_accredited
 from ..models import AccreditationSource, TrainerAccreditation
 from .session_rules import full_clean_or_error
 
@@ -28,10 +29,11 @@ def _day(value):
 
 
 @transaction.atomic
-def accreditation_grant(*, actor, user, blocs, valid_from, valid_until, note=""):
+def accreditation_grant(*, actor, user, blocs, valid_from, valid_until, note="", notify=True):
     """Accredit `user` on each bloc (of published versions) from valid_from to valid_until.
     Refused when one of them is already covered by an accreditation overlapping that period.
-    Returns the new accreditations."""
+    The person is e-mailed once it commits (unless `notify` is false). Returns the new
+    accreditations."""
     _check_hub(actor)
     blocs = list(blocs)
     if not blocs:
@@ -102,6 +104,8 @@ def accreditation_grant(*, actor, user, blocs, valid_from, valid_until, note="")
             valid_until=valid_until,
         )
         accreditations.append(accreditation)
+    if notify:
+        notify_accredited(accreditations)
     return accreditations
 
 

@@ -1,16 +1,20 @@
 """Assessments: append-only, by a trainer of the session, a participant's self-assessment, and an
 accredited trainer's review (confirmation or override) of a peer trainer's assessment."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from competences.models import VersionStatus
 from core.audit import log_action
-from core.exceptions import DomainError
+from core.exceptions import DomainError, DomainErrors
+from core.uploads import document_type, safe_file_name
 
 from ..models import (
+    MAX_EVIDENCE_FILES,
     Assessment,
+    AssessmentEvidenceFile,
     AssessmentMethod,
     AssessmentReview,
     AssessorRole,
@@ -52,6 +56,40 @@ def _save(assessment, criteria):
     return assessment
 
 
+def _check_evidence_files(files):
+    """Evidence files are checked before anything is written: every refusal at once, naming
+    the file."""
+    if len(files) > MAX_EVIDENCE_FILES:
+        raise DomainError(
+            _("Joignez au plus %(n)s fichiers à une évaluation.") % {"n": MAX_EVIDENCE_FILES},
+            "too_many_evidence_files",
+            field="evidence_files",
+        )
+    types, errors = [], []
+    for upload in files:
+        try:
+            types.append(document_type(upload))
+        except ValidationError as error:
+            errors.append(
+                DomainError(error.messages[0], "evidence_file_invalid", field="evidence_files")
+            )
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DomainErrors(errors)
+    return types
+
+
+def _attach_evidence_files(assessment, files, types):
+    for upload, content_type in zip(files, types, strict=True):
+        name = safe_file_name(upload.name)
+        evidence_file = AssessmentEvidenceFile(
+            assessment=assessment, name=name, content_type=content_type, size=upload.size
+        )
+        evidence_file.file.save(name, upload, save=False)
+        evidence_file.save()
+
+
 def assessment_record(
     *,
     actor,
@@ -64,6 +102,7 @@ def assessment_record(
     assessed_on,
     comment="",
     evidence="",
+    evidence_files=(),
 ):
     """A trainer of the session assesses a registered participant on a targeted competence.
 
@@ -71,6 +110,8 @@ def assessment_record(
     or the session closed meanwhile is seen), then the person's status is brought up to date in
     the same transaction."""
     criteria = list(criteria)
+    evidence_files = list(evidence_files)
+    file_types = _check_evidence_files(evidence_files)
     ensure_session_open(session)
     with transaction.atomic():
         lock_open_session(session)
@@ -99,6 +140,7 @@ def assessment_record(
             ),
             criteria,
         )
+        _attach_evidence_files(assessment, evidence_files, file_types)
         competence_status_refresh_for(assessment)
         log_action(
             actor=actor,
@@ -109,6 +151,7 @@ def assessment_record(
             competence=competence.code,
             level=level.rank,
             role=role,
+            evidence_files=len(evidence_files),
         )
     return assessment
 

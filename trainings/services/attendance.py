@@ -39,10 +39,13 @@ def _ensure_status(status):
         )
 
 
-def _ensure_slot_started(slot, now):
-    """No mark, whatever its status, before the slot starts: a present mark recorded in advance
-    would count hours nobody attended yet, and an absent or excused one would prejudge the day
-    (and block the participant's own signature, which a trainer's mark takes precedence over)."""
+def ensure_slot_started(slot, now=None, *, field=None):
+    """No mark, whatever its status or its way in (trainer, « tous présent·es », sign code, QR,
+    import), before the slot starts: a present mark recorded in advance would count hours nobody
+    attended yet, and an absent or excused one would prejudge the day (and block the
+    participant's own signature, which a trainer's mark takes precedence over). A mark recorded
+    before its slot also reads as a forgery on the completed attendance record."""
+    now = now or timezone.now()
     if slot.starts_at > now:
         raise DomainError(
             _(
@@ -51,6 +54,7 @@ def _ensure_slot_started(slot, now):
             )
             % {"start": when(slot.starts_at)},
             "slot_not_started",
+            field=field,
         )
 
 
@@ -59,7 +63,7 @@ def _lock_registration(registration):
     return Registration.objects.select_for_update().get(pk=registration.pk)
 
 
-def _write_mark(*, actor, slot, registration, status, method):
+def _write_mark(*, actor, slot, registration, status, method, batch=None):
     """Append a mark unless the current one already says the same. Caller holds the lock."""
     current = (
         Attendance.objects.filter(slot=slot, registration=registration, is_current=True)
@@ -97,6 +101,7 @@ def _write_mark(*, actor, slot, registration, status, method):
         status=status,
         method=method,
         previous=current.status if current else None,
+        **({"batch": batch} if batch else {}),
     )
     # Attended hours count toward pathways: the certification rules look again after commit.
     events.evidence_changed([registration.user_id])
@@ -115,7 +120,7 @@ def attendance_record(*, actor, slot, registration, status, method=AttendanceMet
     ensure_session_open(session)
     check_can_manage(actor, session)
     _ensure_status(status)
-    _ensure_slot_started(slot, timezone.now())
+    ensure_slot_started(slot)
     with transaction.atomic():
         lock_open_session(session)
         registration = _lock_registration(registration)
@@ -144,6 +149,40 @@ def attendance_record_many(*, actor, session, marks, method=AttendanceMethod.TRA
             )
             created += was_created
     return created
+
+
+def attendance_mark_all_present(*, actor, slot, now=None):
+    """« Tous présent·es » for one slot: every registered participant without a current mark
+    for it gets a present mark. An existing mark (absent, excused, late, or a signature) is never
+    overwritten. Each new mark is appended and audited like a single one. Returns how many."""
+    session = slot.session
+    ensure_session_open(session)
+    check_can_manage(actor, session)
+    ensure_slot_started(slot, now)
+    with transaction.atomic():
+        lock_open_session(session)
+        # Locking the registrations (by pk, as attendance_record does one by one) keeps a
+        # signature or a trainer's choice from slipping in between the read and the writes.
+        registrations = list(
+            Registration.objects.select_for_update()
+            .filter(session=session, status=RegistrationStatus.REGISTERED)
+            .exclude(
+                pk__in=Attendance.objects.filter(slot=slot, is_current=True).values(
+                    "registration_id"
+                )
+            )
+            .order_by("pk")
+        )
+        for registration in registrations:
+            _write_mark(
+                actor=actor,
+                slot=slot,
+                registration=registration,
+                status=AttendanceStatus.PRESENT,
+                method=AttendanceMethod.TRAINER,
+                batch="all_present",
+            )
+    return len(registrations)
 
 
 def slot_sign_code_get_or_create(*, actor, slot):
@@ -180,8 +219,7 @@ def normalise_code(code):
 def _sign(*, actor, sign_code, registration, method, now):
     slot = sign_code.slot
     ensure_session_open(slot.session)
-    # Self-signing keeps its window, which opens a little before the slot (people arriving
-    # early sign at the door): the signer is there, unlike a mark a trainer would record ahead.
+    ensure_slot_started(slot, now, field="code")
     opens, closes = sign_window(slot)
     if not opens <= now <= closes:
         raise DomainError(

@@ -9,6 +9,7 @@ partial unique constraint `registration_one_active_per_user` backs the double-re
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +21,11 @@ from core.permissions import is_hub_coordinator
 from .. import emails
 from ..models import (
     FROZEN_STATUSES,
+    AttendanceMode,
     Registration,
     RegistrationStatus,
     Session,
+    SessionFormat,
     SessionStatus,
 )
 from ..selectors.registrations import registration_has_attended
@@ -81,10 +84,27 @@ def _session_is_upcoming(session, now=None):
     )
 
 
+def _check_attendance_mode(session, attendance_mode):
+    """A hybrid session asks each participant whether they come on site or follow remotely
+    (the registration form requires an answer; blank stays possible for callers that do not
+    ask, such as imports and the demo); the other formats have only one way to attend, so
+    nothing is stored for them."""
+    if session.format != SessionFormat.HYBRID:
+        return ""
+    if attendance_mode and attendance_mode not in AttendanceMode.values:
+        raise DomainError(
+            _("Participation : choisissez « Sur place » ou « À distance »."),
+            "attendance_mode_invalid",
+            field="attendance_mode",
+        )
+    return attendance_mode
+
+
 @transaction.atomic
-def registration_register(*, actor, session):
+def registration_register(*, actor, session, attendance_mode=""):
     """The actor registers to a published session that has not started. When it is full they
-    join the waiting list (the returned registration says which)."""
+    join the waiting list (the returned registration says which). For a hybrid session,
+    `attendance_mode` says whether they come on site or follow remotely."""
     session = lock(session)
     user = actor
     if session.status != SessionStatus.PUBLISHED:
@@ -100,6 +120,7 @@ def registration_register(*, actor, session):
         raise DomainError(_("Ce compte est désactivé."), "user_inactive")
     _check_not_trainer(session, user)
     _check_no_active_registration(session, user, self_service=True)
+    attendance_mode = _check_attendance_mode(session, attendance_mode)
     full = registered_count(session) >= session.capacity
     registration = _create(
         Registration(
@@ -107,6 +128,7 @@ def registration_register(*, actor, session):
             user=user,
             status=RegistrationStatus.WAITING if full else RegistrationStatus.REGISTERED,
             status_changed_at=now,
+            attendance_mode=attendance_mode,
         )
     )
     log_action(
@@ -319,3 +341,39 @@ def registrations_cancel_upcoming_of(*, user, actor=None):
                 promote_waiting(session=session, actor=actor)
             count += 1
     return count
+
+
+def participant_invite(*, actor, session, email):
+    """A trainer invites someone with no account yet to a published session to come: an e-mail
+    with a link to create their account that lands on the session, where they register
+    themselves (the place is not held: the session may fill meanwhile, and the e-mail says so).
+    The address is kept on no record (only in the queued e-mail task), nor in the audit log."""
+    session = lock(session)
+    check_can_manage(actor, session)
+    email = get_user_model().objects.normalize_email(email.strip())
+    if get_user_model().objects.filter(email__iexact=email).exists():
+        raise DomainError(
+            _("%(email)s a déjà un compte : ajoutez la personne directement.") % {"email": email},
+            "invitee_has_account",
+            field="email",
+        )
+    if session.status != SessionStatus.PUBLISHED or (
+        session.starts_at is not None and session.starts_at <= timezone.now()
+    ):
+        raise DomainError(
+            _(
+                "On ne peut inviter qu'à une session publiée qui n'a pas commencé : la personne "
+                "doit pouvoir s'y inscrire."
+            ),
+            "session_not_open_for_invitation",
+            field="email",
+        )
+    session_id, actor_id = session.pk, actor.pk
+
+    def enqueue():
+        from ..tasks import send_participant_invitation
+
+        send_participant_invitation.enqueue(session_id, email, actor_id)
+
+    transaction.on_commit(enqueue)
+    log_action(actor=actor, action="session.invite_participant", target=session)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import log_action
-from core.exceptions import DomainError
+from core.exceptions import DomainError, check_all
 from core.permissions import is_hub_coordinator
 
 from ..models import RegistrationStatus, Session, SessionFormat, SessionStatus
@@ -98,13 +98,15 @@ def session_create(
         created_by=actor,
     )
     check_actor_is_trainer(actor, trainers)
-    validate_version_and_competences(version, competences)
-    validate_slots(slots, existing={}, allow_past=allow_past, now=timezone.now())
-    validate_trainers(trainers, competences, slots)
-    validate_title(session)
-    validate_place(session)
-    validate_capacity(session, registered=0)
-    full_clean_or_error(session)
+    _check_rules(
+        session,
+        competences=competences,
+        trainers=trainers,
+        slots=slots,
+        existing={},
+        allow_past=allow_past,
+        registered=0,
+    )
     session.save()
     session.competences.set(competences)
     session.trainers.set(trainers)
@@ -118,6 +120,35 @@ def session_create(
         slots=[(s.starts_at, s.ends_at) for s in slots],
     )
     return session
+
+
+def _check_rules(session, *, competences, trainers, slots, existing, allow_past, registered):
+    """Every rule a saved session keeps, all checked so that a form shows every refusal at
+    once. Trainers are checked against the slots' days, so only once the slots are valid."""
+    slots_valid = []
+
+    def slots_check():
+        validate_slots(slots, existing=existing, allow_past=allow_past, now=timezone.now())
+        slots_valid.append(True)
+
+    def trainers_check():
+        if slots_valid:
+            validate_trainers(trainers, competences, slots)
+
+    checks = [
+        lambda: validate_version_and_competences(session.version, competences),
+        slots_check,
+        trainers_check,
+        lambda: validate_title(session),
+        lambda: validate_place(session),
+        lambda: validate_capacity(session, registered=registered),
+    ]
+    if session.pk is not None:
+        checks.append(lambda: validate_trainers_not_participants(session, trainers))
+        if session.status == SessionStatus.PUBLISHED:
+            checks.append(lambda: slots_valid and validate_publishable(competences, slots))
+    check_all(*checks)
+    full_clean_or_error(session)
 
 
 @transaction.atomic
@@ -163,16 +194,15 @@ def session_update(
             "actor_not_trainer",
             field="trainers",
         )
-    validate_version_and_competences(session.version, competences)
-    validate_slots(slot_inputs, existing=existing, allow_past=allow_past, now=timezone.now())
-    validate_trainers(trainers, competences, slot_inputs)
-    validate_trainers_not_participants(session, trainers)
-    validate_title(session)
-    validate_place(session)
-    validate_capacity(session, registered=registered_count(session))
-    if session.status == SessionStatus.PUBLISHED:
-        validate_publishable(competences, slot_inputs)
-    full_clean_or_error(session)
+    _check_rules(
+        session,
+        competences=competences,
+        trainers=trainers,
+        slots=slot_inputs,
+        existing=existing,
+        allow_past=allow_past,
+        registered=registered_count(session),
+    )
     session.save()
     session.competences.set(competences)
     session.trainers.set(trainers)

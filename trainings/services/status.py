@@ -15,7 +15,8 @@ history in bulk (manage.py rebuild_competence_status) and must give the same tab
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Assessment, AssessorRole, CompetenceStatus, ReviewDecision
@@ -128,11 +129,49 @@ def counting_by_key(assessments):
     return found
 
 
-def competence_status_rebuild(*, user_ids=None, chunk_size=2000):
+# `assessment_counts` as a filter, for the rebuild: the same rule, evaluated by the database.
+COUNTING = ~Q(assessor_role=AssessorRole.SELF) & (
+    ~Q(assessor_role=AssessorRole.PEER)
+    | Q(review__decision=ReviewDecision.CONFIRMED)
+    | Q(review__isnull=True, competence__version__peer_assessment_needs_confirmation=False)
+)
+# What a row holds, in the order of the tuples below (the key first).
+_ROW = ("competence_id", "level_id", "level_rank", "assessment_id", "assessed_on")
+
+
+def _expected(people):
+    """{(user_id, lineage): (competence_id, level_id, level_rank, assessment_id, assessed_on)}
+    of the assessments that count for these people (a queryset filter on the participant). On
+    PostgreSQL the database keeps the latest per key (DISTINCT ON); elsewhere the first of each
+    key in COUNTING_ORDER is kept here, from plain tuples."""
+    history = (
+        Assessment.objects.filter(people)
+        .filter(COUNTING)
+        .order_by("participant_id", "competence__lineage", *COUNTING_ORDER)
+    )
+    if connection.features.can_distinct_on_fields:
+        history = history.distinct("participant_id", "competence__lineage")
+    expected = {}
+    for user_id, lineage, *values in history.values_list(
+        "participant_id",
+        "competence__lineage",
+        "competence_id",
+        "level_id",
+        "level__rank",
+        "pk",
+        "assessed_on",
+    ).iterator(chunk_size=10000):
+        expected.setdefault((user_id, lineage), tuple(values))
+    return expected
+
+
+def competence_status_rebuild(*, user_ids=None, chunk_size=5000):
     """Recompute the whole table (or some people's rows) from the append-only history.
 
-    Reads the history person by person in chunks (bounded memory) and writes only the rows that
-    differ. Returns (rows created or changed, rows deleted).
+    Set-based, by batches of `chunk_size` people: one query gives the assessments that count
+    (the database applies the rule and keeps the latest per person and lineage), one reads the
+    rows in place, and only the differences are written, in bulk. Returns (rows created or
+    changed, rows deleted).
     """
     people = get_user_model().objects.order_by("pk").values_list("pk", flat=True)
     if user_ids is not None:
@@ -142,24 +181,32 @@ def competence_status_rebuild(*, user_ids=None, chunk_size=2000):
     now = timezone.now()
     for start in range(0, len(people), chunk_size):
         chunk = people[start : start + chunk_size]
+        # Every person between the bounds is in the chunk when everyone is rebuilt: a range.
+        bounds = {"__gte": chunk[0], "__lte": chunk[-1]} if user_ids is None else {"__in": chunk}
         with transaction.atomic():
-            history = (
-                Assessment.objects.filter(participant_id__in=chunk)
-                .exclude(assessor_role=AssessorRole.SELF)
-                .select_related(*_RELATED)
-                .order_by("participant_id", "competence__lineage", *COUNTING_ORDER)
-            )
-            expected = counting_by_key(history.iterator(chunk_size=5000))
+            if connection.vendor == "postgresql":
+                # A batch's sort fits in memory (the default 4 MB spills it to disk).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL work_mem = '64MB'")
+            expected = _expected(Q(**{f"participant_id{k}": v for k, v in bounds.items()}))
             existing = {
-                (row.user_id, row.lineage): row
-                for row in CompetenceStatus.objects.filter(user_id__in=chunk)
+                (user_id, lineage): (pk, tuple(values))
+                for pk, user_id, lineage, *values in CompetenceStatus.objects.filter(
+                    **{f"user_id{k}": v for k, v in bounds.items()}
+                ).values_list("pk", "user_id", "lineage", *_ROW)
             }
-            stale = [row.pk for key, row in existing.items() if key not in expected]
+            stale = [pk for key, (pk, _values) in existing.items() if key not in expected]
             if stale:
                 deleted += CompetenceStatus.objects.filter(pk__in=stale).delete()[0]
-            for (user_id, lineage), counting in expected.items():
+            created, changed = [], []
+            for (user_id, lineage), values in expected.items():
+                fields = dict(zip(_ROW, values, strict=True), changed_at=now)
                 row = existing.get((user_id, lineage))
-                if row is None or not _matches(row, _values(counting)):
-                    _apply(user_id, lineage, counting, now)
-                    written += 1
+                if row is None:
+                    created.append(CompetenceStatus(user_id=user_id, lineage=lineage, **fields))
+                elif row[1] != values:
+                    changed.append(CompetenceStatus(pk=row[0], **fields))
+            CompetenceStatus.objects.bulk_create(created, batch_size=1000)
+            CompetenceStatus.objects.bulk_update(changed, [*_ROW, "changed_at"], batch_size=1000)
+            written += len(created) + len(changed)
     return written, deleted

@@ -25,6 +25,7 @@ from ..forms.accreditations import (
 from ..models import TrainerAccreditation, TrainerInvitation
 from ..selectors import accreditations as selectors
 from ..selectors import sessions as session_selectors
+from ..selectors.people import people_search
 from ..services import accreditations as services
 from ..services import invitations
 from .common import add_domain_error
@@ -199,6 +200,15 @@ def accreditation_grant(request):
         {"form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@hub_coordinator_required
+def accreditation_person_search(request):
+    """htmx: the accreditation form's matches for what the hub typed (names or e-mails)."""
+    query = request.GET.get("email", "")[:200].strip()
+    # An address typed whole is for an invitation or names its account: no list to show.
+    people = people_search(query) if "@" not in query else []
+    return render(request, "trainings/_person_options.html", {"people": people, "query": query})
 
 
 @hub_coordinator_required

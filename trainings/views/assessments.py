@@ -8,12 +8,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from competences.models import Competence
 from core.audit import log_access
 from core.exceptions import DomainError
 from core.pagination import uncounted_page
 from core.permissions import user_roles
 
 from ..forms.assessments import AssessmentForm, ReviewForm, SelfAssessmentForm
+from ..forms.fields import MAX_ID
 from ..models import Registration, RegistrationStatus, ReviewDecision
 from ..selectors import assessments as selectors
 from ..selectors.sessions import is_session_trainer, session_for_trainer
@@ -50,7 +52,11 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
     can_assess = is_session_trainer(request.user, session) and not session.is_frozen
     prefix = f"a{registration.pk}-{competence.pk}"
     form = AssessmentForm(
-        request.POST or None, version=session.version, competence=competence, prefix=prefix
+        request.POST or None,
+        request.FILES or None,
+        version=session.version,
+        competence=competence,
+        prefix=prefix,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -66,6 +72,7 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
                 assessed_on=data["assessed_on"],
                 comment=data["comment"],
                 evidence=data["evidence"],
+                evidence_files=data["evidence_files"],
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -84,6 +91,8 @@ def assessment_cell(request, pk, registration_pk, competence_pk):
         "competence": competence,
         "form": form,
         "can_assess": can_assess,
+        # What the person said of themselves: the trainer sees it beside the criteria.
+        "self_assessment": selectors.latest_self_assessment(registration.user, competence),
     }
     status = 400 if form.errors else 200
     if is_htmx(request):
@@ -115,14 +124,23 @@ def _cell(request, session, registration, competence, can_assess, saved=False):
 
 
 def _history_context(request, participant, *, sessions_of=None):
+    """The history by competence, or (?competence=<id>) one competence's whole history."""
+    raw = request.GET.get("competence", "")
+    competence = (
+        Competence.objects.select_related("bloc", "version__referential").filter(pk=raw).first()
+        if raw.isdecimal() and int(raw) <= MAX_ID
+        else None
+    )
     page, history = selectors.history_by_competence(
-        participant, sessions_of=sessions_of, page=request.GET.get("page")
+        participant, sessions_of=sessions_of, page=request.GET.get("page"), competence=competence
     )
     return {
         "history": history,
         "history_page": page,
         "participant": participant,
         "limited_to_my_sessions": sessions_of is not None,
+        "one_competence": competence,
+        "latest_per_kind": selectors.LATEST_PER_KIND,
     }
 
 

@@ -2,28 +2,33 @@
 a cell's history, the printable sheet, the sign code screen, and the participant's signing."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
 from core.ratelimit import allow
 
-from ..forms.attendance import AttendanceGridForm, SignCodeForm, cell_field_name
+from ..forms.attendance import AllPresentForm, AttendanceGridForm, SignCodeForm, cell_field_name
 from ..models import AttendanceStatus, Registration, RegistrationStatus, Slot
-from ..pdf import attendance_sheet_pdf
+from ..pdf import SHEET_BLANK, SHEET_MODES, claim_build, default_mode, stored_sheet
 from ..qr import qr_svg
 from ..selectors import attendance as selectors
 from ..selectors.sessions import session_for_trainer
 from ..services import attendance as services
+from ..tasks import build_attendance_sheet
 from .common import is_htmx
 
 
 def attendance_grid(request, pk):
     session = session_for_trainer(request.user, pk)
+    if request.method == "POST" and "all_present" in request.POST:
+        return _mark_all_present(request, session)
     grid = selectors.attendance_grid(session)
     form = AttendanceGridForm(request.POST or None, grid=grid)
     if request.method == "POST" and not form.is_valid():
@@ -42,6 +47,11 @@ def attendance_grid(request, pk):
                 % {"count": created},
             )
             return redirect("trainings:attendance_grid", pk=session.pk)
+    return _grid_page(request, session, grid, status=400 if request.method == "POST" else 200)
+
+
+def _grid_page(request, session, grid, *, status=200, notice=None):
+    now = timezone.now()
     return render(
         request,
         "trainings/evaluation/attendance_grid.html",
@@ -50,10 +60,49 @@ def attendance_grid(request, pk):
             "grid": grid,
             "statuses": AttendanceStatus.choices,
             "frozen": session.is_frozen,
-            "now": timezone.now(),
+            "now": now,
+            "all_present_slots": []
+            if session.is_frozen
+            else selectors.slots_to_mark_all_present(grid, now),
+            "notice": notice,
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )
+
+
+def _mark_all_present(request, session):
+    """« Tous présent·es » for one slot: one POST, from a plain form or htmx (which swaps the
+    grid in place; the outcome is then shown inside it, not as a message of the next page)."""
+    form = AllPresentForm(request.POST, slots=session.slots.all())
+    level, text = "error", None
+    if not form.is_valid():
+        text = " ".join(form.errors["slot"])
+    else:
+        slot = form.cleaned_data["slot"]
+        try:
+            count = services.attendance_mark_all_present(actor=request.user, slot=slot)
+        except DomainError as error:
+            text = error.message
+        else:
+            level = "success"
+            label = selectors.slot_label(slot)
+            text = (
+                ngettext(
+                    "%(count)s personne sans saisie marquée présente (%(slot)s).",
+                    "%(count)s personnes sans saisie marquées présentes (%(slot)s).",
+                    count,
+                )
+                % {"count": count, "slot": label}
+                if count
+                else _("Tout le monde avait déjà une saisie pour le créneau du %(slot)s.")
+                % {"slot": label}
+            )
+    if is_htmx(request):
+        grid = selectors.attendance_grid(session)
+        notice = {"level": level, "text": text}
+        return _grid_page(request, session, grid, notice=notice)
+    getattr(messages, level)(request, text)
+    return redirect("trainings:attendance_grid", pk=session.pk)
 
 
 def _cell_objects(session, slot_pk, registration_pk):
@@ -119,9 +168,30 @@ def attendance_history(request, pk, slot_pk, registration_pk):
 
 
 def attendance_sheet(request, pk):
+    """The printed sheet: blank (to sign on paper) or the completed record (each mark with how,
+    by whom and when it was recorded). Without a choice: blank until the first slot starts,
+    then the record. A task builds it (slow for big sessions); until it is ready the page says
+    so and reloads itself."""
     session = session_for_trainer(request.user, pk)
-    response = HttpResponse(attendance_sheet_pdf(session), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="emargement-session-{session.pk}.pdf"'
+    mode = request.GET.get("version")
+    if mode not in SHEET_MODES:
+        mode = default_mode(session)
+    document, key = stored_sheet(session, mode)
+    if document is None:
+        if claim_build(key):
+            # Enqueued at once, not on commit: this request writes nothing the task reads.
+            build_attendance_sheet.enqueue(session_id=session.pk, mode=mode)
+        # With an immediate task backend (tests, a small install) it is there already.
+        document = cache.get(key)
+    if document is None:
+        return render(
+            request,
+            "trainings/evaluation/attendance_sheet_pending.html",
+            {"session": session, "mode": mode, "record": mode != SHEET_BLANK},
+        )
+    response = HttpResponse(document, content_type="application/pdf")
+    name = "emargement" if mode == SHEET_BLANK else "releve-presences"
+    response["Content-Disposition"] = f'inline; filename="{name}-session-{session.pk}.pdf"'
     return response
 
 

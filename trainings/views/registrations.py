@@ -2,6 +2,8 @@
 trainer adding or removing a participant."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,26 +14,46 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator, user_roles
+from core.ratelimit import allow
 
 from .. import ics
-from ..forms.registrations import AddParticipantForm
+from ..forms.registrations import AddParticipantForm, InviteParticipantForm, RegisterForm
 from ..models import Registration, RegistrationStatus, Session, SessionStatus
 from ..selectors import registrations as selectors
 from ..selectors import sessions as session_selectors
 from ..services import registrations as services
-from .sessions import session_manage
+from .sessions import session_detail_page, session_manage
+
+
+@login_not_required
+def register(request, pk):
+    """Visitors who are not logged in are sent to log in (or sign up) and come back to the
+    session's page, not to this POST-only address."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("trainings:session_detail", args=[pk]))
+    return _register(request, pk)
 
 
 @require_POST
-def register(request, pk):
+def _register(request, pk):
     # 404 for a session never published (a draft, or cancelled as a draft), as on its page.
     hidden = Q(status=SessionStatus.DRAFT) | Q(
         status=SessionStatus.CANCELLED, published_at__isnull=True
     )
     session = get_object_or_404(Session.objects.exclude(hidden), pk=pk)
+    form = RegisterForm(request.POST, session=session)
+    if not form.is_valid():
+        return _detail_with_errors(request, session, form)
     try:
-        registration = services.registration_register(actor=request.user, session=session)
+        registration = services.registration_register(
+            actor=request.user,
+            session=session,
+            attendance_mode=form.cleaned_data.get("attendance_mode", ""),
+        )
     except DomainError as error:
+        if error.field in form.fields:
+            form.add_error(error.field, error.message)
+            return _detail_with_errors(request, session, form)
         messages.error(request, error.message)
     else:
         if registration.status == RegistrationStatus.REGISTERED:
@@ -51,6 +73,11 @@ def register(request, pk):
                 ),
             )
     return redirect("trainings:session_detail", pk=session.pk)
+
+
+def _detail_with_errors(request, session, form):
+    session = session_selectors.session_for_viewer(request.user, session.pk)
+    return session_detail_page(request, session, register_form=form, status=400)
 
 
 def my_registrations(request):
@@ -123,6 +150,36 @@ def participant_add(request, pk):
             )
             return redirect("trainings:session_manage", pk=session.pk)
     return session_manage(request, pk, add_form=form, status=400)
+
+
+@require_POST
+def participant_invite(request, pk):
+    """Invite an address with no account: an e-mail with a sign-up link that lands here."""
+    session = session_selectors.session_for_trainer(request.user, pk)
+    form = InviteParticipantForm(request.POST)
+    if not allow(request, "participant_invite"):
+        form.add_error(
+            None, _("Trop d'invitations envoyées en peu de temps : réessayez dans une heure.")
+        )
+    elif form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            services.participant_invite(actor=request.user, session=session, email=email)
+        except DomainError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Une invitation est envoyée à %(email)s : un lien pour créer son compte et "
+                    "s'inscrire à la session."
+                )
+                % {"email": email},
+            )
+            return redirect("trainings:session_manage", pk=session.pk)
+    add_form = AddParticipantForm(initial={"email": request.POST.get("email", "")[:254]})
+    add_form.invite_form = form
+    return session_manage(request, pk, add_form=add_form, status=400)
 
 
 @require_POST

@@ -2,6 +2,8 @@
 publish/cancel/close actions."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -12,40 +14,53 @@ from django.views.decorators.http import require_POST
 from core.exceptions import DomainError
 from core.permissions import is_hub_coordinator, user_roles
 
-from ..forms.registrations import AddParticipantForm
+from ..forms.fields import MAX_ID
+from ..forms.registrations import AddParticipantForm, RegisterForm
 from ..forms.sessions import (
     CancelForm,
     DuplicateForm,
+    HalfDay,
     SessionFilterForm,
     SessionForm,
+    half_day_hours,
+    published_versions,
     slot_formset,
     slots_from_formset,
 )
 from ..models import Registration, RegistrationStatus, SessionStatus
 from ..selectors import sessions as selectors
+from ..selectors.trainers import co_trainer_search
 from ..services import sessions as services
 from .common import add_domain_error
 
 PAGE_SIZE = 20
 
 
+@login_not_required
 def session_list(request):
-    """Published sessions to come (and running), with filters; "Pour vous" on top."""
+    """Published sessions to come (and running), with filters; "Pour vous" on top. Public: the
+    hub wants the network to see what is offered (registering asks to log in)."""
     blocs, competences = selectors.browse_filter_options()
     form = SessionFilterForm(request.GET or None, blocs=blocs, competences=competences)
+    # The hub's own départements first (SOCLE_HUB_DEPARTEMENTS), then the others.
+    form.fields["departement"].choices = selectors.departement_filter_choices()
     sessions = selectors.sessions_browse(**form.filters())
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    my_registrations = dict(
-        Registration.objects.filter(
-            user=request.user,
-            session__in=[session.pk for session in page],
-            status__in=selectors.ACTIVE_REGISTRATION,
-        ).values_list("session_id", "status")
-    )
+    my_registrations = {}
+    if request.user.is_authenticated:
+        my_registrations = dict(
+            Registration.objects.filter(
+                user=request.user,
+                session__in=[session.pk for session in page],
+                status__in=selectors.ACTIVE_REGISTRATION,
+            ).values_list("session_id", "status")
+        )
     for session in page:
         session.places_left = max(session.capacity - session.registered_count, 0)
         session.my_status = my_registrations.get(session.pk)
-    for_you = [] if request.GET else selectors.sessions_for_you(request.user)
+    for_you = []
+    if request.user.is_authenticated and not request.GET:
+        for_you = selectors.sessions_for_you(request.user)
     for session in for_you:
         session.places_left = max(session.capacity - session.registered_count, 0)
     return render(
@@ -65,17 +80,40 @@ def _can_create(user):
     return "trainer" in user_roles(user) or is_hub_coordinator(user)
 
 
+@login_not_required
 def session_detail(request, pk):
-    """The session as a participant sees it, with their registration and the register button."""
-    session = selectors.session_for_viewer(request.user, pk)
-    registration = selectors.active_registration(request.user, session)
+    """The session as a participant sees it, with their registration and the register button.
+    Visitors who are not logged in see the sessions of the public catalogue (published, not
+    over) and are asked to log in for any other, existing or not."""
+    if not request.user.is_authenticated:
+        session = selectors.public_session(pk)
+        if session is None:
+            return redirect_to_login(request.get_full_path())
+    else:
+        session = selectors.session_for_viewer(request.user, pk)
+    return session_detail_page(request, session)
+
+
+def session_detail_page(request, session, *, register_form=None, status=200):
+    """The detail page of a session already read (the register view shows it again with the
+    form's errors)."""
+    user = request.user
+    now = timezone.now()
+    registration = selectors.active_registration(user, session)
     position = (
         selectors.waiting_position(registration)
         if registration and registration.status == RegistrationStatus.WAITING
         else None
     )
     places_left = max(session.capacity - session.registered_count, 0)
-    is_trainer = selectors.is_session_trainer(request.user, session)
+    is_trainer = selectors.is_session_trainer(user, session)
+    can_register = (
+        session.status == SessionStatus.PUBLISHED
+        and registration is None
+        and not is_trainer
+        and session.starts_at is not None
+        and session.starts_at > now
+    )
     return render(
         request,
         "trainings/session_detail.html",
@@ -85,17 +123,24 @@ def session_detail(request, pk):
             "waiting_position": position,
             "places_left": places_left,
             "is_trainer": is_trainer,
-            "can_manage": is_trainer or is_hub_coordinator(request.user),
+            "can_manage": is_trainer or is_hub_coordinator(user),
             "show_video_url": is_trainer
             or (registration is not None and registration.status == RegistrationStatus.REGISTERED),
-            "can_register": (
-                session.status == SessionStatus.PUBLISHED
-                and registration is None
-                and not is_trainer
+            "can_register": can_register,
+            "register_form": register_form
+            or (RegisterForm(session=session) if can_register else None),
+            # The service refuses it too: a session closed, cancelled or started keeps its
+            # registrations.
+            "can_cancel": (
+                registration is not None
+                and not registration.has_attended
+                and not session.is_frozen
                 and session.starts_at is not None
-                and session.starts_at > timezone.now()
+                and session.starts_at > now
             ),
+            "now": now,
         },
+        status=status,
     )
 
 
@@ -135,7 +180,13 @@ def _session_form_page(request, form, formset, session=None, status=200):
     return render(
         request,
         "trainings/session_form.html",
-        {"form": form, "formset": formset, "session": session},
+        {
+            "form": form,
+            "formset": formset,
+            "session": session,
+            "morning_hours": half_day_hours(HalfDay.MORNING),
+            "afternoon_hours": half_day_hours(HalfDay.AFTERNOON),
+        },
         status=status,
     )
 
@@ -203,6 +254,24 @@ def competence_choices(request):
     return render(request, "trainings/_session_version_fields.html", {"form": form})
 
 
+def co_trainer_choices(request):
+    """htmx: the co-trainer picker's matches among the people accredited on the version."""
+    _check_can_create(request.user)
+    raw = request.GET.get("version", "")
+    version = (
+        published_versions().filter(pk=raw).first()
+        if raw.isdecimal() and int(raw) <= MAX_ID
+        else None
+    )
+    if version is None:
+        people = []
+    else:
+        people = co_trainer_search(
+            version, request.GET.get("co_trainer_search", "")[:200], actor=request.user
+        )
+    return render(request, "trainings/_co_trainer_options.html", {"people": people})
+
+
 @require_POST
 def session_publish(request, pk):
     session = selectors.session_for_trainer(request.user, pk)
@@ -257,21 +326,6 @@ def session_duplicate(request, pk):
         {"session": session, "form": form},
         status=400 if request.method == "POST" else 200,
     )
-
-
-@require_POST
-def session_close(request, pk):
-    session = selectors.session_for_trainer(request.user, pk)
-    try:
-        services.session_close(actor=request.user, session=session)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("La session est clôturée : l'émargement et les évaluations sont figés."),
-        )
-    return redirect("trainings:session_manage", pk=session.pk)
 
 
 def my_sessions(request):

@@ -197,15 +197,17 @@ def test_participant_signs_with_the_qr_token(trainer, slots, participant):
     assert mark.method == AttendanceMethod.QR
 
 
-def test_sign_window_opens_half_an_hour_before(trainer, slots, participant):
+def test_sign_window_opens_when_the_slot_starts(trainer, slots, participant):
+    """Not before: a signature recorded ahead of its slot would credit hours not yet attended."""
     code = services.slot_sign_code_get_or_create(actor=trainer, slot=slots[1])
-    with pytest.raises(DomainError) as error:
-        services.attendance_sign_with_code(
-            actor=participant, code=code.code, now=slots[1].starts_at - datetime.timedelta(hours=1)
-        )
-    assert error.value.code == "outside_slot"
+    for before in (datetime.timedelta(hours=1), datetime.timedelta(minutes=20)):
+        with pytest.raises(DomainError) as error:
+            services.attendance_sign_with_code(
+                actor=participant, code=code.code, now=slots[1].starts_at - before
+            )
+        assert error.value.code == "slot_not_started"
     mark = services.attendance_sign_with_code(
-        actor=participant, code=code.code, now=slots[1].starts_at - datetime.timedelta(minutes=20)
+        actor=participant, code=code.code, now=slots[1].starts_at
     )
     assert mark.slot == slots[1]
 

@@ -28,7 +28,7 @@ def test_trainer_sees_the_grid(client_for, session_now, trainer, registrations, 
         assert f'name="mark-{slots[1].pk}-{registration.pk}"' in html
     assert f'hx-post="{cell_url(session_now, slots[0], registrations[0])}"' in html
     assert '<option value="late" selected>' in html
-    assert "3,5 h" in html  # the late participant's attended hours
+    assert "3 h 30" in html  # the late participant's attended hours
 
 
 def test_htmx_cell_saves_and_returns_the_cell(
@@ -43,7 +43,7 @@ def test_htmx_cell_saves_and_returns_the_cell(
     html = response.content.decode()
     assert '<option value="present" selected>' in html
     assert "enregistré" in html
-    assert f'id="hours-{registrations[0].pk}" hx-swap-oob="true">3,5 h' in html
+    assert f'id="hours-{registrations[0].pk}" hx-swap-oob="true">3 h 30' in html
     assert 'id="grid-status"' in html and "Présent·e" in html
     mark = Attendance.objects.get()
     assert mark.recorded_by == trainer and mark.method == AttendanceMethod.TRAINER
@@ -140,7 +140,7 @@ def test_participant_signs_with_the_code(client_for, session_now, trainer, parti
     html = response.content.decode()
     assert "Votre présence est enregistrée" in html
     assert Attendance.objects.get().method == AttendanceMethod.CODE
-    assert "toutes sessions confondues : 3,5 h" in client.get(url).content.decode()
+    assert "toutes sessions confondues : 3 h 30" in client.get(url).content.decode()
     response = client.post(url, {"code": code.code})
     assert response.status_code == 400
     assert "déjà signé" in response.content.decode()
@@ -163,7 +163,8 @@ def test_qr_outside_its_slot_is_refused(client_for, session_now, participant, sl
         reverse("trainings:attendance_sign_qr", args=[code.token])
     )
     assert response.status_code == 400
-    assert "pendant son créneau" in response.content.decode()
+    # The second slot starts later today: no signature before a slot starts.
+    assert "pas encore commencé" in response.content.decode()
 
 
 def test_qr_link_needs_login(client, session_now, slots):
@@ -241,7 +242,8 @@ def test_pdf_sheet_for_many_participants_has_several_pages(session_now):
 def test_sign_window_is_shown(client_for, session_now, trainer, slots):
     url = reverse("trainings:sign_code", args=[session_now.pk])
     html = client_for(trainer).post(url, follow=True).content
-    opens = timezone.localtime(slots[0].starts_at - datetime.timedelta(minutes=30))
+    # Signing opens when the slot starts (not before: no hours credited in advance).
+    opens = timezone.localtime(slots[0].starts_at)
     assert opens.strftime("%H:%M") in html.decode()
 
 

@@ -39,3 +39,35 @@ def test_the_page_costs_the_same_queries_whatever_the_history(
     client.force_login(person)
     with django_assert_max_num_queries(12):
         client.get(reverse("trainings:my_assessments"))
+
+
+def test_each_competence_shows_its_newest_assessments_and_links_the_rest(client):
+    """A long history renders the newest few per competence; the rest is one link away."""
+    from trainings.selectors.assessments import LATEST_PER_KIND
+
+    session = factories.make_session(participants=1, status="closed")
+    participant = session.registrations.get().user
+    competence = session.competences.order_by("code").first()
+    trainer = session.trainers.get()
+    for n in range(LATEST_PER_KIND + 4):
+        factories.AssessmentFactory(
+            session=session,
+            participant=participant,
+            competence=competence,
+            assessor=trainer,
+            comment=f"Observation numéro {n}",
+        )
+    client.force_login(participant)
+    url = reverse("trainings:my_assessments")
+    page = client.get(url).content.decode()
+    shown = [n for n in range(LATEST_PER_KIND + 4) if f"Observation numéro {n}\n" in page]
+    assert shown == [4, 5, 6]  # the newest three
+    assert f"{LATEST_PER_KIND + 4} évaluations en tout." in page
+    assert f"?competence={competence.pk}" in page
+    whole = client.get(url, {"competence": competence.pk}).content.decode()
+    assert all(f"Observation numéro {n}\n" in whole for n in range(LATEST_PER_KIND + 4))
+    assert "Toutes les compétences" in whole
+    # Someone else's competence id, a forged one: no history leaks, no error.
+    for raw in ("999999", "x", "9" * 30):
+        response = client.get(url, {"competence": raw})
+        assert response.status_code == 200
