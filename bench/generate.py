@@ -82,6 +82,7 @@ from certificates.services.sweep import REMINDER_DAYS
 from competences import demo as competences_demo
 from competences.models import Pathway
 from competences.services.rule_sets import pathway_rule_set
+from reporting.aggregates import aggregates_rebuild
 from trainings.models import (
     AccreditationSource,
     Assessment,
@@ -670,6 +671,9 @@ class Generator:
                 self._write_certificates()
             with self.timer.step("sequences, counters, statistics"):
                 self._finish()
+            # As the nightly refresh_reporting_aggregates does: the dashboard reads them.
+            with self.timer.step("dashboard aggregates"):
+                aggregates_rebuild()
         return self
 
     # Reference, hub coordinator, issuer --------------------------------------------------------

@@ -123,3 +123,197 @@ class ReportExport(models.Model):
     @property
     def filename(self):
         return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+
+# Pre-aggregated figures for the dashboard (reporting/aggregates.py) ---------------------------
+#
+# Attendance marks (1.2 M at national scale) and assessments (1.8 M) are too many to count on
+# every visit. These tables hold them grouped per person and day (and per person and month, and
+# per month without the person), filtered as `selectors.base` filters them. Each row carries the
+# person's territory of record as `selectors.base.person_q` reads it (so that a filter is one
+# column), and the session where a session filter needs it. They are derived data, rebuilt whole
+# every night: no foreign key constraints (checking a million keys at commit took longer than the
+# rebuild itself); Django still cascades.
+
+
+def _person_key(**extra):
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        **extra,
+    )
+
+
+class PersonRecord(models.Model):
+    """The territory of record of a person as `selectors.base.person_q` reads it: the main
+    structure's, or the person's own commune without one (blank when unknown)."""
+
+    departement_code = models.CharField(max_length=3, blank=True)
+    region_code = models.CharField(max_length=3, blank=True)
+    structure_id = models.IntegerField(null=True, blank=True)  # main structure: the scope
+    structure_kind = models.CharField(max_length=20, blank=True)
+    function = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ParticipationDay(PersonRecord):
+    """A person's current attendance marks in one session on one day (`opens_session` false), or
+    their registration on the day the session starts (`opens_session` true, no marks)."""
+
+    user = _person_key()
+    session = models.ForeignKey(
+        "trainings.Session",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    day = models.DateField()
+    opens_session = models.BooleanField(default=False)
+    # Registration registered and session held (`selectors.base`): what the figures count. Marks
+    # of other registrations are kept for the funnel, which counts any attended slot.
+    counted = models.BooleanField()
+    marks = models.PositiveIntegerField(default=0)
+    attended = models.PositiveIntegerField(default=0)
+    attended_time = models.DurationField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("participation d'un jour (agrégat)")
+        verbose_name_plural = _("participations par jour (agrégat)")
+        indexes = [
+            models.Index(fields=["day"], name="reporting_partday_day"),
+            models.Index(fields=["user", "day"], name="reporting_partday_user_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} / {self.session_id} / {self.day}"
+
+
+class ParticipationMonth(PersonRecord):
+    """A person's counted participation in one month, all sessions together: the sums of their
+    `ParticipationDay` rows, and the days (bit d-1 for day d) they attended a slot or a session
+    they were registered to started, so that people are counted once over any period."""
+
+    user = _person_key()
+    month = models.DateField()  # its first day
+    marks = models.PositiveIntegerField(default=0)
+    attended = models.PositiveIntegerField(default=0)
+    attended_time = models.DurationField(null=True, blank=True)
+    attended_days = models.IntegerField(default=0)
+    registered_days = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("participation d'un mois (agrégat)")
+        verbose_name_plural = _("participations par mois (agrégat)")
+        indexes = [models.Index(fields=["month"], name="reporting_partmonth_month")]
+
+    def __str__(self):
+        return f"{self.user_id} / {self.month:%Y-%m}"
+
+
+class AssessmentDay(PersonRecord):
+    """Assessments of a person on one day, per bloc and kind of assessor; self-assessments are
+    left out, as they never count."""
+
+    user = _person_key()
+    day = models.DateField()
+    bloc_lineage = models.UUIDField()
+    assessor_role = models.CharField(max_length=12)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("évaluations d'un jour (agrégat)")
+        verbose_name_plural = _("évaluations par jour (agrégat)")
+        indexes = [
+            models.Index(fields=["day"], name="reporting_assessday_day"),
+            models.Index(fields=["user", "day"], name="reporting_assessday_user_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} / {self.day} / {self.assessor_role}"
+
+
+class AssessmentMonth(models.Model):
+    """Assessments per month, territory of record, bloc and kind of assessor (no person, no
+    structure: the hub's figures only; a person without a main structure has no kind)."""
+
+    departement_code = models.CharField(max_length=3, blank=True)
+    region_code = models.CharField(max_length=3, blank=True)
+    structure_kind = models.CharField(max_length=20, blank=True)
+    function = models.CharField(max_length=20, blank=True)
+    month = models.DateField()
+    bloc_lineage = models.UUIDField()
+    assessor_role = models.CharField(max_length=12)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("évaluations d'un mois (agrégat)")
+        verbose_name_plural = _("évaluations par mois (agrégat)")
+        indexes = [models.Index(fields=["month"], name="reporting_assessmonth_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} / {self.assessor_role}"
+
+
+class AttestationDay(PersonRecord):
+    """Attestations per holder, day of issue, day of revocation, pathway and bloc: the table of
+    attestations holds their facts (220 MB at national scale), too much to scan on each visit."""
+
+    user = _person_key()
+    issued_on = models.DateField()
+    revoked_on = models.DateField(null=True, blank=True)
+    pathway_id = models.IntegerField(null=True, blank=True)
+    bloc_lineage = models.UUIDField(null=True, blank=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("attestations d'un jour (agrégat)")
+        verbose_name_plural = _("attestations par jour (agrégat)")
+        indexes = [
+            models.Index(fields=["issued_on"], name="reporting_attday_issued"),
+            models.Index(fields=["revoked_on"], name="reporting_attday_revoked"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} / {self.issued_on}"
+
+
+class PersonSummary(PersonRecord):
+    """Each person's territory of record, and the first day they attended a slot (any
+    registration) or were assessed by someone else: the funnel's « en formation »."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    first_trained_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personne (agrégat)")
+        verbose_name_plural = _("personnes (agrégat)")
+
+    def __str__(self):
+        return str(self.user_id)
+
+
+class AggregatesState(models.Model):
+    """One row: when the aggregates were last computed, wholly or for some days."""
+
+    rebuilt_at = models.DateTimeField(_("recalcul complet le"))
+    refreshed_at = models.DateTimeField(_("dernière mise à jour le"))
+    rebuild_seconds = models.FloatField(_("durée du recalcul complet (s)"), default=0)
+
+    class Meta:
+        verbose_name = _("état des agrégats du pilotage")
+        verbose_name_plural = _("états des agrégats du pilotage")
+
+    def __str__(self):
+        return f"{self.rebuilt_at:%Y-%m-%d %H:%M}"

@@ -215,13 +215,13 @@ def assessments(scope, filters):
     if filters.pathway is not None:
         qs = qs.filter(competence__bloc__lineage__in=filters.pathway.blocs.values("lineage"))
     if filters.trainer_kind:
-        role = (
-            AssessorRole.PEER
-            if filters.trainer_kind == TrainerKind.PEER
-            else AssessorRole.ACCREDITED
-        )
-        qs = qs.filter(assessor_role=role)
+        qs = qs.filter(assessor_role=assessor_role_of(filters.trainer_kind))
     return qs
+
+
+def assessor_role_of(trainer_kind):
+    """The kind of assessor behind the « formateur » filter."""
+    return AssessorRole.PEER if trainer_kind == TrainerKind.PEER else AssessorRole.ACCREDITED
 
 
 def _decisions(model, scope, filters, *, decided=True):

@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -27,23 +27,83 @@ def ratio(part, whole):
     return round(Decimal(part) * 100 / Decimal(whole), 1)
 
 
-def _figures(scope, filters):
-    marks = base.attendance_marks(scope, filters).aggregate(
-        all=Count("pk"), attended=Count("pk", filter=Q(status__in=ATTENDED_STATUSES))
-    )
-    attended = base.attended_marks(scope, filters)
-    hours = attended.aggregate(total=Sum(SLOT_LENGTH))["total"]
+class LiveFigures:
+    """The figures counted on the rows themselves (marks, assessments, attestations, the funnel's
+    people), as the exports read them. The dashboard reads the same figures from the aggregates
+    (`reporting.aggregates.AggregatedFigures`, same methods) once they have been built."""
+
+    def period_figures(self, scope, filters):
+        """Marks, attended marks, attended time, people who attended, participants."""
+        attended = Q(status__in=ATTENDED_STATUSES)
+        row = base.attendance_marks(scope, filters).aggregate(
+            all=Count("pk"),
+            attended=Count("pk", filter=attended),
+            time=Sum(SLOT_LENGTH, filter=attended),
+        )
+        row["active"] = (
+            base.attended_marks(scope, filters).values("registration__user_id").distinct().count()
+        )
+        row["participants"] = (
+            base.registrations(scope, filters).values("user_id").distinct().count()
+        )
+        return row
+
+    def assessment_count(self, scope, filters):
+        return base.assessments(scope, filters).count()
+
+    def attestation_counts(self, scope, filters):
+        """Attestations issued, and revoked, within the period."""
+        return {
+            "issued": base.attestations(scope, filters).count(),
+            "revoked": base.revoked_attestations(scope, filters).count(),
+        }
+
+    def assessments_by_role(self, scope, filters):
+        rows = base.assessments(scope, filters).values("assessor_role").annotate(n=Count("pk"))
+        return {row["assessor_role"]: row["n"] for row in rows}
+
+    def hours_per_bucket(self, scope, filters, per_bucket):
+        return per_bucket(
+            base.attended_marks(scope, filters), "slot__starts_at", filters, Sum(SLOT_LENGTH)
+        )
+
+    def enrollments(self, scope, filters):
+        return base.enrollments(scope, filters)
+
+    def in_training(self, person, end):
+        """Attended a slot or was assessed (not by themselves) by `end`."""
+        _low, high = base.day_bounds(end, end)
+        return Exists(
+            Attendance.objects.filter(
+                registration__user_id=person,
+                is_current=True,
+                status__in=ATTENDED_STATUSES,
+                slot__starts_at__lt=high,
+            )
+        ) | Exists(
+            Assessment.objects.filter(participant_id=person, assessed_on__lte=end).exclude(
+                assessor_role=AssessorRole.SELF
+            )
+        )
+
+
+LIVE = LiveFigures()
+
+
+def _figures(scope, filters, source):
+    people = source.period_figures(scope, filters)
+    attestations = source.attestation_counts(scope, filters)
     return {
-        "active_mediators": attended.values("registration__user_id").distinct().count(),
+        "active_mediators": people["active"],
         "sessions_held": base.sessions(scope, filters).count(),
-        "trainee_hours": duration_to_hours(hours),
-        "participants": base.registrations(scope, filters).values("user_id").distinct().count(),
-        "attendance_rate": ratio(marks["attended"], marks["all"]),
-        "assessments": base.assessments(scope, filters).count(),
+        "trainee_hours": duration_to_hours(people["time"]),
+        "participants": people["participants"],
+        "attendance_rate": ratio(people["attended"], people["all"]),
+        "assessments": source.assessment_count(scope, filters),
         "blocs_validated": base.bloc_validations(scope, filters).count(),
         "pathways_certified": base.certifications(scope, filters).count(),
-        "attestations_issued": base.attestations(scope, filters).count(),
-        "attestations_revoked": base.revoked_attestations(scope, filters).count(),
+        "attestations_issued": attestations["issued"],
+        "attestations_revoked": attestations["revoked"],
     }
 
 
@@ -89,11 +149,11 @@ class KeyFigure:
         return self.value - self.previous
 
 
-def key_figures(scope, filters, *, today=None):
+def key_figures(scope, filters, *, today=None, source=LIVE):
     """The dashboard's figures for the period, each beside its value over the period of the same
     length just before (the trend), and the certifications expiring within 90 days."""
-    now = _figures(scope, filters)
-    before = _figures(scope, filters.previous())
+    now = _figures(scope, filters, source)
+    before = _figures(scope, filters.previous(), source)
     figures = [
         KeyFigure(key, str(label), str(hint), now[key], before[key]) for key, label, hint in FIGURES
     ]
@@ -135,13 +195,11 @@ def _per_bucket(queryset, date_field, filters, value=None):
     return {_as_date(row["bucket"]): row["n"] for row in rows}
 
 
-def time_series(scope, filters):
+def time_series(scope, filters, *, source=LIVE):
     """Per period: pathways certified, blocs validated, trainee-hours."""
     certified = _per_bucket(base.certifications(scope, filters), "decided_on", filters)
     validated = _per_bucket(base.bloc_validations(scope, filters), "decided_on", filters)
-    hours = _per_bucket(
-        base.attended_marks(scope, filters), "slot__starts_at", filters, Sum(SLOT_LENGTH)
-    )
+    hours = source.hours_per_bucket(scope, filters, _per_bucket)
     return [
         {
             "period": day.isoformat(),
@@ -282,39 +340,32 @@ def by_function(scope, filters):
     )
 
 
-def by_assessor(scope, filters):
+def by_assessor(scope, filters, *, source=LIVE):
     """Assessments per kind of assessor: accredited trainer or peer."""
-    return _choice_rows(
-        base.assessments(scope, filters), "assessor_role", AssessorRole.choices, "?"
-    )
+    labels = dict(AssessorRole.choices)
+    counts = source.assessments_by_role(scope, filters)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"label": labels.get(role) or "?", "value": n} for role, n in rows if n]
 
 
-def funnel(scope, filters):
+def funnel(scope, filters, *, source=LIVE):
     """Enrolments that existed in the period: enrolled → in training (attended a slot or was
     assessed by the end of the period) → at least one bloc validated → certified."""
-    _low, high = base.day_bounds(filters.start, filters.end)
-    person = OuterRef("user_id")
-    in_training = Exists(
-        Attendance.objects.filter(
-            registration__user_id=person,
-            is_current=True,
-            status__in=ATTENDED_STATUSES,
-            slot__starts_at__lt=high,
-        )
-    ) | Exists(
-        Assessment.objects.filter(participant_id=person, assessed_on__lte=filters.end).exclude(
-            assessor_role=AssessorRole.SELF
-        )
-    )
+    in_training = source.in_training(OuterRef("user_id"), filters.end)
     decided = {"decided_on__lte": filters.end, "withdrawn_at__isnull": True}
+
+    def decided_for(model):
+        # IN (…) rather than EXISTS: PostgreSQL hashes the enrolments decided once instead of
+        # probing the index for each of 40,000 enrolments (which also set off its JIT compiler).
+        ids = model.objects.filter(**decided).values("enrollment_id")
+        return ExpressionWrapper(Q(pk__in=ids), output_field=BooleanField())
+
     counts = (
-        base.enrollments(scope, filters)
+        source.enrollments(scope, filters)
         .annotate(
             is_training=in_training,
-            has_bloc=Exists(BlocValidation.objects.filter(enrollment=OuterRef("pk"), **decided)),
-            is_certified=Exists(
-                PathwayCertification.objects.filter(enrollment=OuterRef("pk"), **decided)
-            ),
+            has_bloc=decided_for(BlocValidation),
+            is_certified=decided_for(PathwayCertification),
         )
         # Aggregate names differ from the annotations': the same name would shadow them.
         .aggregate(
@@ -344,8 +395,8 @@ class AggregateTable:
     count_keys: tuple = field(default_factory=tuple)
 
 
-def aggregate_tables(scope, filters):
-    series = time_series(scope, filters)
+def aggregate_tables(scope, filters, *, source=LIVE):
+    series = time_series(scope, filters, source=source)
     departements = by_departement(scope, filters)
     label, value = ("label", _("Catégorie")), ("value", _("Nombre"))
     return [
@@ -403,7 +454,7 @@ def aggregate_tables(scope, filters):
             "entonnoir",
             _("Du parcours à la certification"),
             [("label", _("Étape")), ("value", _("Personnes"))],
-            funnel(scope, filters),
+            funnel(scope, filters, source=source),
             ("value",),
         ),
         AggregateTable(
@@ -431,7 +482,7 @@ def aggregate_tables(scope, filters):
             "par-evaluateur",
             _("Évaluations par type d'évaluateur"),
             [label, value],
-            by_assessor(scope, filters),
+            by_assessor(scope, filters, source=source),
             (),
         ),
     ]

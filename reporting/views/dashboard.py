@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Structure
 
+from .. import aggregates
 from ..filters import filters_from
 from ..scope import require_scope
 from ..selectors import statistics
@@ -77,10 +78,12 @@ def dashboard(request):
     if filters is None:
         status = 400
     else:
-        figures, expiring = statistics.key_figures(scope, filters)
-        tables = _tables_by_slug(statistics.aggregate_tables(scope, filters))
+        source = aggregates.figures_source(statistics.LIVE, scope)
+        figures, expiring = statistics.key_figures(scope, filters, source=source)
+        tables = _tables_by_slug(statistics.aggregate_tables(scope, filters, source=source))
         context.update(
             filters=filters,
+            aggregates_state=getattr(source, "state", None),
             figures=figures,
             expiring=expiring,
             tables=tables,
