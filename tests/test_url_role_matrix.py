@@ -501,6 +501,83 @@ MATRIX = [
         kwargs=draft_version,
         refused_posts=refused(403, *NOT_HUB),
     ),
+    # competences: the hub's editing of a draft version (GET: a form or a confirmation page)
+    Case(
+        "competences:draft_update",
+        only(HUB),
+        kwargs=draft_version,
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_bloc_create",
+        only(HUB),
+        kwargs=draft_version,
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_bloc_update",
+        only(HUB),
+        kwargs=lambda w: {**draft_version(w), "pk": w.draft_version.blocs.get().pk},
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_bloc_update",
+        only(HUB, status=REDIRECT),
+        kwargs=lambda w: {**version(w), "pk": w.bloc.pk},
+        variant="published",
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_bloc_delete",
+        only(HUB),
+        kwargs=lambda w: {**draft_version(w), "pk": w.draft_version.blocs.get().pk},
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_competence_create",
+        only(HUB),
+        kwargs=lambda w: {**draft_version(w), "bloc_pk": w.draft_version.blocs.get().pk},
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_competence_update",
+        only(HUB),
+        kwargs=lambda w: {**draft_version(w), "pk": w.draft_version.competences.get().pk},
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_competence_delete",
+        only(HUB),
+        kwargs=lambda w: {**draft_version(w), "pk": w.draft_version.competences.get().pk},
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_criterion_create",
+        only(HUB),
+        kwargs=lambda w: {
+            **draft_version(w),
+            "competence_pk": w.draft_version.competences.get().pk,
+        },
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_criterion_update",
+        only(HUB),
+        kwargs=lambda w: {**draft_version(w), "pk": w.draft_version.criteria.get().pk},
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_criterion_delete",
+        only(HUB),
+        kwargs=lambda w: {**draft_version(w), "pk": w.draft_version.criteria.get().pk},
+        refused_posts=refused(403, *NOT_HUB),
+    ),
+    Case(
+        "competences:draft_level_update",
+        only(HUB),
+        kwargs=lambda w: {**draft_version(w), "pk": w.draft_version.levels.first().pk},
+        refused_posts=refused(403, *NOT_HUB),
+    ),
     Case("competences:compare", expect(200), kwargs=lambda w: {"code": w.version.referential.code}),
     Case("competences:version_detail", expect(200), kwargs=version),
     Case(

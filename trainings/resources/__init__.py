@@ -1,5 +1,6 @@
-"""django-import-export resources: participants and attendance imported into a session (each row
-goes through the services), and a session's attendance and assessments exported.
+"""django-import-export resources: participants and attendance imported into a session
+(participants row by row through the services; attendance rows checked in memory, then written
+together by attendance_record_bulk), and a session's attendance and assessments exported.
 
 Imports are all or nothing: trainings.services.imports runs them in a transaction and refuses the
 whole file, listing every faulty row, when any row fails.

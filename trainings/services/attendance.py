@@ -7,8 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import log_action
+from core.audit import log_action, mask_secrets
 from core.exceptions import DomainError
+from core.models import AuditLog
 
 from ..models import (
     Attendance,
@@ -30,6 +31,9 @@ from .session_rules import (
 )
 
 TRAINER_METHODS = {AttendanceMethod.TRAINER, AttendanceMethod.IMPORT}
+# Rows per INSERT or UPDATE in attendance_record_bulk: well under SQLite's and PostgreSQL's
+# parameter limits, few statements for the largest import.
+BULK_BATCH = 1000
 
 
 def _ensure_status(status):
@@ -149,6 +153,149 @@ def attendance_record_many(*, actor, session, marks, method=AttendanceMethod.TRA
             )
             created += was_created
     return created
+
+
+class MarksRefused(DomainError):
+    """attendance_record_bulk refused some marks; `errors` lists (key, message) pairs, in the
+    order the marks were given, with the caller's key for each refused mark."""
+
+    def __init__(self, errors):
+        super().__init__(
+            _("Aucun émargement n'a été enregistré : certaines saisies sont refusées."),
+            "marks_refused",
+        )
+        self.errors = errors
+
+
+def attendance_record_bulk(
+    *, actor, session, marks, method=AttendanceMethod.IMPORT, now=None, on_write=None
+):
+    """Many trainer marks on one session (an import of thousands of rows), all or nothing, with
+    the rules and writes of attendance_record in a fixed number of queries instead of some
+    fifteen per mark.
+
+    `marks` is a sequence of (key, slot, registration, status) applied in order, as if each went
+    through attendance_record: a mark equal to the current one is unchanged and writes nothing,
+    another one appends a current mark and makes the previous one non-current (also when that
+    previous one came earlier in `marks`). Every new mark gets its own audit entry about the
+    participant, as attendance_record writes: each person's « Qui a consulté ou modifié mes
+    données » lists them. Every refused mark is reported at once: MarksRefused, with the
+    caller's keys. `on_write(created, unchanged)` runs inside the transaction after the writes
+    (the import's own audit entry). Returns (created, unchanged)."""
+    if method not in TRAINER_METHODS:
+        raise DomainError(_("Mode de saisie invalide."), "invalid_method")
+    ensure_session_open(session)
+    check_can_manage(actor, session)
+    now = now or timezone.now()
+    marks = list(marks)
+    errors = []
+    checked = []
+    # The checks of attendance_record, in its order, before any lock.
+    for key, slot, registration, status in marks:
+        try:
+            if registration.session_id != slot.session_id or slot.session_id != session.pk:
+                raise DomainError(
+                    _("Ce créneau n'appartient pas à la session de cette inscription."),
+                    "slot_mismatch",
+                )
+            _ensure_status(status)
+            ensure_slot_started(slot, now)
+        except DomainError as error:
+            errors.append((key, error.message))
+            continue
+        checked.append((key, slot, registration, status))
+    with transaction.atomic():
+        lock_open_session(session)
+        registration_ids = sorted({registration.pk for _k, _s, registration, _st in checked})
+        # Locked in pk order, as attendance_mark_all_present does: the same lock as each
+        # attendance_record takes, so no signature slips in between the read and the writes.
+        locked = {
+            registration.pk: registration
+            for registration in Registration.objects.select_for_update()
+            .filter(pk__in=registration_ids)
+            .only("pk", "status", "user_id")
+            .order_by("pk")
+        }
+        for key, _slot, registration, _status in checked:
+            if locked[registration.pk].status != RegistrationStatus.REGISTERED:
+                errors.append(
+                    (
+                        key,
+                        _(
+                            "Seules les personnes inscrites (hors liste d'attente) peuvent être "
+                            "émargées."
+                        ),
+                    )
+                )
+        if errors:
+            order = {key: index for index, (key, *_rest) in enumerate(marks)}
+            raise MarksRefused(sorted(errors, key=lambda error: order[error[0]]))
+        slot_ids = sorted({slot.pk for _k, slot, _r, _st in checked})
+        latest = {
+            (mark.slot_id, mark.registration_id): mark
+            for mark in Attendance.objects.select_for_update()
+            .filter(slot_id__in=slot_ids, registration_id__in=registration_ids, is_current=True)
+            .only("pk", "slot_id", "registration_id", "status")
+        }
+        superseded = []
+        new_marks = []
+        unchanged = 0
+        for _key, slot, registration, status in checked:
+            pair = (slot.pk, registration.pk)
+            current = latest.get(pair)
+            if current is not None and current.status == status:
+                unchanged += 1
+                continue
+            if current is not None:
+                if current.pk is None:  # appended earlier in this batch, not saved yet
+                    current.is_current = False
+                else:
+                    superseded.append(current.pk)
+            mark = Attendance(
+                slot_id=slot.pk,
+                registration_id=registration.pk,
+                status=status,
+                method=method,
+                recorded_by=actor,
+                is_current=True,
+            )
+            new_marks.append((mark, current.status if current else None))
+            latest[pair] = mark
+        # The superseded marks first: one current mark per slot and registration, always.
+        for start in range(0, len(superseded), BULK_BATCH):
+            Attendance.objects.filter(pk__in=superseded[start : start + BULK_BATCH]).update(
+                is_current=False
+            )
+        Attendance.objects.bulk_create([mark for mark, _p in new_marks], batch_size=BULK_BATCH)
+        audit_actor = actor if getattr(actor, "is_authenticated", False) else None
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(
+                    actor=audit_actor,
+                    action="attendance.record",
+                    subject_id=locked[mark.registration_id].user_id,
+                    target_type=Attendance._meta.label_lower,
+                    target_id=str(mark.pk),
+                    # The data log_action keeps for attendance_record's entry.
+                    data=mask_secrets(
+                        {
+                            "slot": mark.slot_id,
+                            "registration": mark.registration_id,
+                            "status": str(mark.status),
+                            "method": str(method),
+                            "previous": str(previous) if previous else None,
+                        }
+                    ),
+                )
+                for mark, previous in new_marks
+            ],
+            batch_size=BULK_BATCH,
+        )
+        if on_write is not None:
+            on_write(len(new_marks), unchanged)
+        # Attended hours count toward pathways: the certification rules look again after commit.
+        events.evidence_changed([locked[mark.registration_id].user_id for mark, _p in new_marks])
+    return len(new_marks), unchanged
 
 
 def attendance_mark_all_present(*, actor, slot, now=None):

@@ -5,17 +5,20 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.formats.base_formats import CSV, XLSX
 
 from core.audit import log_action
 from core.exceptions import DomainError
 
+from ..models import AttendanceMethod
 from ..resources import (
     AttendanceImportResource,
     ParticipantImportResource,
     normalise_headers,
 )
+from .attendance import MarksRefused, attendance_record_bulk
 from .session_rules import MAX_CAPACITY, check_can_manage, ensure_session_open
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -85,7 +88,7 @@ def _error_text(error):
     return str(error)
 
 
-def _run(resource, dataset, *, action, max_rows):
+def _check_table(resource, dataset, *, max_rows):
     if len(dataset) > max_rows:
         raise ImportRefused(
             [
@@ -103,6 +106,10 @@ def _run(resource, dataset, *, action, max_rows):
         )
     if not len(dataset):
         raise ImportRefused([(None, _("Le fichier ne contient aucune ligne."))])
+
+
+def _run(resource, dataset, *, action, max_rows):
+    _check_table(resource, dataset, max_rows=max_rows)
     result = resource.import_data(
         dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
     )
@@ -146,12 +153,37 @@ def participants_import(*, actor, session, uploaded_file):
 
 
 def attendance_import(*, actor, session, uploaded_file):
-    """Record the attendance marks listed (method "import"). Returns an ImportSummary."""
+    """Record the attendance marks listed (method "import"). Returns an ImportSummary.
+
+    Rows are checked in memory against what a few queries load, then written at once
+    (attendance_record_bulk): a 10,000-row file took five minutes row by row."""
     _check(actor, session)
     dataset = read_table(uploaded_file)
-    return _run(
-        AttendanceImportResource(actor=actor, session=session),
-        dataset,
-        action="session.import_attendance",
-        max_rows=MAX_ATTENDANCE_ROWS,
-    )
+    resource = AttendanceImportResource(actor=actor, session=session)
+    _check_table(resource, dataset, max_rows=MAX_ATTENDANCE_ROWS)
+    now = timezone.now()
+    marks, errors = resource.resolve_marks(dataset, now=now)
+    if errors:
+        raise ImportRefused(errors)
+
+    def log_import(created, unchanged):
+        log_action(
+            actor=actor,
+            action="session.import_attendance",
+            target=session,
+            created=created,
+            unchanged=unchanged,
+        )
+
+    try:
+        created, unchanged = attendance_record_bulk(
+            actor=actor,
+            session=session,
+            marks=marks,
+            method=AttendanceMethod.IMPORT,
+            now=now,
+            on_write=log_import,
+        )
+    except MarksRefused as refused:
+        raise ImportRefused(refused.errors) from refused
+    return ImportSummary(created=created, unchanged=unchanged, rows=created + unchanged)
