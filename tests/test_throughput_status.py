@@ -4,7 +4,6 @@ batches, in a number of queries that does not grow with the people; the upcoming
 « Ma progression » come without DISTINCT, each once."""
 
 import datetime
-import random
 import uuid
 
 import pytest
@@ -15,63 +14,20 @@ from django.utils import timezone
 from certificates.selectors import UPCOMING_PER_PATHWAY, _upcoming_sessions
 from competences.models import ReferentialVersion
 from tests import factories
-from tests.factories import level_of
+from tests.assessment_history import random_assessment_history
 from trainings.models import (
     Assessment,
     CompetenceStatus,
     Registration,
     RegistrationStatus,
-    ReviewDecision,
 )
-from trainings.services import assessments as assessment_services
 from trainings.services.status import assessment_counts, candidates, competence_status_rebuild
 
 pytestmark = pytest.mark.django_db
 
 
 def _history(seed):
-    """Accredited, peer (reviewed or not) and self-assessments of four people, at random."""
-    rng = random.Random(seed)
-    start = timezone.now() - datetime.timedelta(days=6)
-    session = factories.make_session(participants=4, competences=3, start=start)
-    accredited = session.trainers.get()
-    peer = factories.UserFactory()
-    factories.make_peer_trainer(peer, [session.competences.first().bloc])
-    session.trainers.add(peer)
-    people = [r.user for r in session.registrations.all()]
-    competences = list(session.competences.all())
-    peers = []
-    for _ in range(50):
-        action = rng.choice(["record", "peer", "peer", "self", "review"])
-        person, competence = rng.choice(people), rng.choice(competences)
-        level = level_of(session.version, rng.randint(1, 4))
-        day = timezone.localdate() - datetime.timedelta(days=rng.randint(0, 5))
-        if action in ("record", "peer"):
-            assessment = assessment_services.assessment_record(
-                actor=accredited if action == "record" else peer,
-                session=session,
-                participant=person,
-                competence=competence,
-                level=level,
-                method="observation",
-                assessed_on=day,
-            )
-            if action == "peer":
-                peers.append(assessment)
-        elif action == "self":
-            assessment_services.self_assessment_record(
-                actor=person, competence=competence, level=level
-            )
-        elif peers:
-            assessment = peers.pop(rng.randrange(len(peers)))
-            decision = rng.choice([ReviewDecision.CONFIRMED, ReviewDecision.OVERRIDDEN])
-            assessment_services.assessment_review(
-                actor=accredited,
-                assessment=assessment,
-                decision=decision,
-                replacement_level=level if decision == ReviewDecision.OVERRIDDEN else None,
-            )
-    return session, people
+    return random_assessment_history(seed)
 
 
 def _by_definition():

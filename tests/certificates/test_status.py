@@ -1,19 +1,14 @@
 """The current-status table: kept by the services in the same transaction as each write, equal to
 its rebuild from the history, and read across versions through lineages."""
 
-import datetime
-import random
-
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from competences.models import Competence
 from tests import factories
-from tests.factories import level_of
-from trainings.models import CompetenceStatus, ReviewDecision
+from tests.assessment_history import random_assessment_history
+from trainings.models import CompetenceStatus
 from trainings.selectors.assessments import counting_assessment
-from trainings.services import assessments as assessment_services
 from trainings.services.status import competence_status_rebuild
 
 pytestmark = pytest.mark.django_db
@@ -27,46 +22,9 @@ def _table():
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_table_kept_by_the_services_equals_its_rebuild(seed):
-    rng = random.Random(seed)
-    start = timezone.now() - datetime.timedelta(days=6)
-    session = factories.make_session(participants=4, competences=3, start=start)
-    accredited = session.trainers.get()
-    peer = factories.UserFactory()
-    factories.make_peer_trainer(peer, [session.competences.first().bloc])
-    session.trainers.add(peer)
-    people = [r.user for r in session.registrations.all()]
-    competences = list(session.competences.all())
-    peer_assessments = []
-    for _ in range(60):
-        action = rng.choice(["record", "record", "peer", "self", "review"])
-        person, competence = rng.choice(people), rng.choice(competences)
-        level = level_of(session.version, rng.randint(1, 4))
-        day = timezone.localdate() - datetime.timedelta(days=rng.randint(0, 5))
-        if action in ("record", "peer"):
-            assessment = assessment_services.assessment_record(
-                actor=accredited if action == "record" else peer,
-                session=session,
-                participant=person,
-                competence=competence,
-                level=level,
-                method="observation",
-                assessed_on=day,
-            )
-            if action == "peer":
-                peer_assessments.append(assessment)
-        elif action == "self":
-            assessment_services.self_assessment_record(
-                actor=person, competence=competence, level=level
-            )
-        elif peer_assessments:
-            assessment = peer_assessments.pop(rng.randrange(len(peer_assessments)))
-            decision = rng.choice([ReviewDecision.CONFIRMED, ReviewDecision.OVERRIDDEN])
-            assessment_services.assessment_review(
-                actor=accredited,
-                assessment=assessment,
-                decision=decision,
-                replacement_level=level if decision == ReviewDecision.OVERRIDDEN else None,
-            )
+    random_assessment_history(
+        seed, steps=60, actions=("record", "record", "peer", "self", "review")
+    )
     maintained = _table()
     assert maintained  # the sequence did write something
     CompetenceStatus.objects.all().delete()
