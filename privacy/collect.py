@@ -68,6 +68,7 @@ def registrations(user):
             "session_start": _when(r.session.starts_at),
             "session_end": _when(r.session.ends_at),
             "status": r.get_status_display(),
+            "attendance_mode": r.get_attendance_mode_display() or None,
             "requested_at": _when(r.created_at),
             "attendance": marks.get(r.pk, []),
         }

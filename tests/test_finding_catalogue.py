@@ -307,6 +307,21 @@ def test_a_hybrid_session_asks_how_one_will_attend(client_for, user, hybrid):
     assert "Participation : À distance" in mine
 
 
+def test_the_e_mail_and_the_data_export_say_how_one_will_attend(
+    user, hybrid, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from privacy import collect
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_register(actor=user, session=hybrid, attendance_mode="remote")
+    (message,) = [m for m in mail.outbox if m.to == [user.email]]
+    assert "Votre participation : à distance" in message.body
+    (row,) = [r for r in collect.registrations(user) if r["session"] == hybrid.title]
+    assert row["attendance_mode"] == "À distance"
+
+
 def test_the_trainer_sees_how_each_participant_attends(client_for, user, hybrid):
     services.registration_register(actor=user, session=hybrid, attendance_mode="onsite")
     trainer = hybrid.trainers.get()
