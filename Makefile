@@ -14,8 +14,9 @@ lint:
 
 messages:  ## refresh the French/English catalogues after changing strings
 	.venv/bin/python manage.py makemessages -l en -l fr --ignore=.venv --ignore=var --ignore=tests --no-obsolete
-	# French: the library wordings first, then every string as written (msgen), for French plurals.
-	msgen locale/fr/LC_MESSAGES/django.po | msgcat --use-first locale/fr/library_wording.po - -o locale/fr/LC_MESSAGES/django.po
+	# French: the library wordings first, then every string as written (msgen, fuzzy guesses
+	# emptied first), for French plurals.
+	msgattrib --clear-fuzzy --empty locale/fr/LC_MESSAGES/django.po | msgen - | msgcat --use-first locale/fr/library_wording.po - -o locale/fr/LC_MESSAGES/django.po
 	.venv/bin/python manage.py compilemessages --ignore=.venv
 
 resilience:  ## load and fault tests at length (PostgreSQL; override SOCLE_LOAD_SECONDS / SOCLE_LOAD_CLIENTS)

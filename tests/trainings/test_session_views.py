@@ -220,6 +220,14 @@ def test_every_refusal_is_shown_at_once(client_for, trainer, reference, bloc1):
     assert not Session.objects.exists()
 
 
+def test_every_half_day_problem_is_shown_at_once(client_for, trainer, reference, bloc1):
+    data = _form_data(reference, bloc1, [(at(7, 12), at(7, 9)), (at(-3, 9), at(-3, 12))])
+    response = client_for(trainer).post(_url("session_create"), data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Créneau n°1 : la fin" in page and "Créneau n°2 : il commence dans le passé" in page
+
+
 def test_form_and_slot_errors_are_shown_together(client_for, trainer, reference, bloc1):
     data = _form_data(reference, bloc1, [(at(7, 9), at(7, 12))], capacity="0")
     data["slots-0-day"] = "pas une date"

@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from competences.models import VersionStatus
-from core.exceptions import DomainError
+from core.exceptions import DomainError, DomainErrors
 from core.permissions import is_hub_coordinator
 
 from ..models import RegistrationStatus, Session, SessionFormat, SessionStatus, Slot
@@ -119,48 +119,18 @@ def lock(session):
 
 
 def validate_slots(slots, *, existing, allow_past, now):
+    """Every slot's problems at once (a form shows them all), then overlaps between valid
+    slots."""
+    errors = []
     for index, slot in enumerate(slots, start=1):
-        if slot.starts_at is None or slot.ends_at is None:
-            raise DomainError(
-                _("Créneau n°%(n)s : indiquez le début et la fin.") % {"n": index},
-                "slot_incomplete",
-                field="slots",
-            )
-        if slot.ends_at <= slot.starts_at:
-            raise DomainError(
-                _("Créneau n°%(n)s : la fin (%(end)s) doit être après le début (%(start)s).")
-                % {"n": index, "end": when(slot.ends_at), "start": when(slot.starts_at)},
-                "slot_ends_before_start",
-                field="slots",
-            )
-        if slot.id is not None and slot.id not in existing:
-            raise DomainError(
-                _("Créneau n°%(n)s : ce créneau n'appartient pas à la session.") % {"n": index},
-                "slot_unknown",
-                field="slots",
-            )
-        unchanged = slot.id is not None and (
-            existing[slot.id].starts_at == slot.starts_at
-            and existing[slot.id].ends_at == slot.ends_at
-        )
-        # Only new or moved slots: one saved before these bounds keeps its hours and must not
-        # block every later edit of its session.
-        if not unchanged:
-            _validate_slot_length(index, slot)
-        if not unchanged and slot.ends_at > now + SLOT_HORIZON:
-            raise DomainError(
-                _("Créneau n°%(n)s : il est prévu à plus de %(years)s ans (%(start)s).")
-                % {"n": index, "years": SLOT_HORIZON_YEARS, "start": when(slot.starts_at)},
-                "slot_too_far",
-                field="slots",
-            )
-        if not allow_past and not unchanged and slot.starts_at < now:
-            raise DomainError(
-                _("Créneau n°%(n)s : il commence dans le passé (%(start)s).")
-                % {"n": index, "start": when(slot.starts_at)},
-                "slot_in_past",
-                field="slots",
-            )
+        try:
+            _validate_slot(index, slot, existing=existing, allow_past=allow_past, now=now)
+        except DomainError as error:
+            errors.append(error)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DomainErrors(errors)
     numbered = sorted(enumerate(slots, start=1), key=lambda item: item[1].starts_at)
     for (first_n, first), (second_n, second) in zip(numbered, numbered[1:], strict=False):
         if second.starts_at < first.ends_at:
@@ -170,6 +140,49 @@ def validate_slots(slots, *, existing, allow_past, now):
                 "slot_overlap",
                 field="slots",
             )
+
+
+def _validate_slot(index, slot, *, existing, allow_past, now):
+    if slot.starts_at is None or slot.ends_at is None:
+        raise DomainError(
+            _("Créneau n°%(n)s : indiquez le début et la fin.") % {"n": index},
+            "slot_incomplete",
+            field="slots",
+        )
+    if slot.ends_at <= slot.starts_at:
+        raise DomainError(
+            _("Créneau n°%(n)s : la fin (%(end)s) doit être après le début (%(start)s).")
+            % {"n": index, "end": when(slot.ends_at), "start": when(slot.starts_at)},
+            "slot_ends_before_start",
+            field="slots",
+        )
+    if slot.id is not None and slot.id not in existing:
+        raise DomainError(
+            _("Créneau n°%(n)s : ce créneau n'appartient pas à la session.") % {"n": index},
+            "slot_unknown",
+            field="slots",
+        )
+    unchanged = slot.id is not None and (
+        existing[slot.id].starts_at == slot.starts_at and existing[slot.id].ends_at == slot.ends_at
+    )
+    # Only new or moved slots: one saved before these bounds keeps its hours and must not
+    # block every later edit of its session.
+    if not unchanged:
+        _validate_slot_length(index, slot)
+    if not unchanged and slot.ends_at > now + SLOT_HORIZON:
+        raise DomainError(
+            _("Créneau n°%(n)s : il est prévu à plus de %(years)s ans (%(start)s).")
+            % {"n": index, "years": SLOT_HORIZON_YEARS, "start": when(slot.starts_at)},
+            "slot_too_far",
+            field="slots",
+        )
+    if not allow_past and not unchanged and slot.starts_at < now:
+        raise DomainError(
+            _("Créneau n°%(n)s : il commence dans le passé (%(start)s).")
+            % {"n": index, "start": when(slot.starts_at)},
+            "slot_in_past",
+            field="slots",
+        )
 
 
 def _validate_slot_length(index, slot):
