@@ -556,3 +556,9 @@ def test_past_sessions_are_paginated_newest_first(client_for, trainer):
     starts = [s.starts_at for s in past]
     assert starts == sorted(starts, reverse=True)
     assert len(client.get(_url("my_sessions"), {"page": 2}).context["groups"]["past"]) == 1
+
+
+def test_the_badge_counts_one_person_in_the_singular(client_for):
+    session = factories.make_session(participants=1)
+    page = client_for(session.trainers.get()).get(_url("session_manage", session.pk))
+    assert f"1 inscrit·e sur {session.capacity} places" in page.content.decode()

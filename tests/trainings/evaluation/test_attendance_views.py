@@ -259,3 +259,16 @@ def test_sign_page_lists_the_latest_marks(client_for):
     response = client_for(registration.user).get(reverse("trainings:attendance_sign"))
     marks = list(response.context["marks"])
     assert [mark.slot for mark in marks] == slots[::-1][:10]
+
+
+def test_the_grid_writes_days_the_french_way(client_for, session_now, trainer, slots):
+    """« lun. 30 nov. », not « lun 30 Nov »: the day and month abbreviated with their period,
+    the month in lower case."""
+    from django.utils import dateformat, translation
+
+    day = timezone.localtime(slots[0].starts_at)
+    with translation.override("fr"):
+        expected = dateformat.format(day, "D. j N")
+    html = client_for(trainer).get(grid_url(session_now)).content.decode()
+    assert expected in html
+    assert expected.split()[0].endswith(".") and expected == expected.lower()
