@@ -61,7 +61,6 @@ from accounts.models import (
 )
 from accounts.services import user_create, user_set_hub_coordinator
 from certificates import facts as facts_module
-from certificates.eligibility import format_hours
 from certificates.models import (
     Attestation,
     AttestationKind,
@@ -83,6 +82,7 @@ from competences import demo as competences_demo
 from competences.models import Pathway
 from competences.services.rule_sets import pathway_rule_set
 from reporting.aggregates import aggregates_rebuild
+from trainings.formatting import format_hours
 from trainings.models import (
     AccreditationSource,
     Assessment,

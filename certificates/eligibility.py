@@ -10,12 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-
-def format_hours(value):
-    """« 12 h », « 3 h 40 » (never « 3,67 h »)."""
-    minutes = int((Decimal(value) * 60).to_integral_value())
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+from trainings.formatting import format_hours
 
 
 def _label(text):

@@ -10,11 +10,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.selectors import territory_of_record
+from trainings.formatting import format_hours
 from trainings.models import Assessment, AssessorRole
 from trainings.selectors.assessments import session_competences
 from trainings.selectors.attendance import attended_hours
 
-from .eligibility import format_hours
 from .models import DecisionBasis, Issuer
 
 ACTION_NATURE = "action de formation"  # Code du travail, art. L. 6313-1, 1°

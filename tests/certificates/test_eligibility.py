@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from certificates.eligibility import evaluate, format_hours
+from certificates.eligibility import evaluate
+from trainings.formatting import format_hours
 
 RULES = {
     "min_attended_hours": "21.00",
