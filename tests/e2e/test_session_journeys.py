@@ -93,7 +93,8 @@ def test_session_mediator_registers(page, login):
     assert message.attachments[0].get_content_type() == "text/calendar"
 
     _nav(page, "Mes inscriptions").click()
-    assert page.get_by_role("link", name=session.title, exact=True).is_visible()
+    # wait_for: is_visible() does not wait for the page the click opens.
+    page.get_by_role("link", name=session.title, exact=True).wait_for(state="visible")
 
 
 def test_session_waiting_list_promotion(page, login):
