@@ -3,6 +3,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from core import audit_views
@@ -16,7 +17,10 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("i18n/setlang/", core_views.public(set_language), name="set_language"),
+    # No CSRF token needed to change the interface language: a forged request could only switch
+    # someone's language, and pages for visitors without a session then carry no per-visitor
+    # token, so they can be served whole from a cache (the public verification, decision 55).
+    path("i18n/setlang/", csrf_exempt(core_views.public(set_language)), name="set_language"),
     path("comptes/", include("allauth.urls")),
     path("profil/mes-donnees/", include("privacy.urls")),
     path("confidentialite/", privacy_views.policy, name="privacy_policy"),

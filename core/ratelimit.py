@@ -17,6 +17,7 @@ the address itself; expired rows are deleted as requests come (at most every PUR
 per process).
 """
 
+import functools
 import hashlib
 import hmac
 import time
@@ -60,31 +61,64 @@ def counter_name(*parts):
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
+def _upsert_params(name, amount, seconds, now):
+    seconds = max(1, int(seconds))
+    bucket = int(now // seconds)
+    allowed_first = amount >= 1
+    return [
+        name,
+        bucket,
+        1 if allowed_first else 0,
+        allowed_first,
+        (bucket + 2) * seconds,
+        amount,
+        amount,
+    ]
+
+
+def _purge_now_and_then(now):
+    if now - _last_purge[0] > PURGE_EVERY:
+        _last_purge[0] = now
+        RateCounter.objects.filter(expires_at__lt=int(now)).delete()
+
+
 def consume(name, amount, seconds, *, now=None):
     """Count one hit on counter `name` (at most `amount` per `seconds`); True when allowed. One
     query, atomic: concurrent hits from several processes are each counted once."""
     now = time.time() if now is None else now
-    seconds = max(1, int(seconds))
-    bucket = int(now // seconds)
-    allowed_first = amount >= 1
     with connection.cursor() as cursor:
-        cursor.execute(
-            _UPSERT,
-            [
-                name,
-                bucket,
-                1 if allowed_first else 0,
-                allowed_first,
-                (bucket + 2) * seconds,
-                amount,
-                amount,
-            ],
-        )
+        cursor.execute(_UPSERT, _upsert_params(name, amount, seconds, now))
         allowed = bool(cursor.fetchone()[0])
-    if now - _last_purge[0] > PURGE_EVERY:
-        _last_purge[0] = now
-        RateCounter.objects.filter(expires_at__lt=int(now)).delete()
+    _purge_now_and_then(now)
     return allowed
+
+
+def consume_then_read(name, amount, seconds, sql, params, *, now=None):
+    """consume(), and when allowed the first row of the read `sql` (None when it has none or
+    when refused): (allowed, row). On PostgreSQL both go in one statement — the counter's upsert
+    in a WITH, the read joined to its answer — so in one round trip to the server; elsewhere in
+    two statements."""
+    now = time.time() if now is None else now
+    upsert_params = _upsert_params(name, amount, seconds, now)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH hit AS ({_UPSERT}) "
+                f"SELECT hit.allowed, answer.* FROM hit LEFT JOIN ({sql}) AS answer ON hit.allowed",
+                [*upsert_params, *params],
+            )
+            allowed, *row = cursor.fetchone()
+            # A read without a row gives NULLs; the reads this serves select a primary key first.
+            row = tuple(row) if allowed and row[0] is not None else None
+        else:
+            cursor.execute(_UPSERT, upsert_params)
+            allowed = bool(cursor.fetchone()[0])
+            row = None
+            if allowed:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+    _purge_now_and_then(now)
+    return bool(allowed), row
 
 
 def _source(request, per):
@@ -97,14 +131,37 @@ def _source(request, per):
     raise ValueError(f"Unknown rate basis {per!r}")
 
 
+def _counters(request, action):
+    """(counter name, amount, seconds) for each of the action's limits."""
+    rates = _parsed_rates(settings.SOCLE_RATE_LIMITS.get(action))
+    return [
+        (counter_name("rl", action, rate, *_source(request, rate.per)), rate.amount, rate.duration)
+        for rate in rates
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_rates(spec):
+    return tuple(dict.fromkeys(parse_rates(spec)))
+
+
 def allow(request, action):
     """Consume one use of `action` for this client; False when over one of its limits.
 
     Limits are "<count>/<period>/<ip|user>" strings (comma-separated) in
     settings.SOCLE_RATE_LIMITS; an action without one is not limited."""
-    rates = list(dict.fromkeys(parse_rates(settings.SOCLE_RATE_LIMITS.get(action))))
-    for rate in rates:
-        name = counter_name("rl", action, rate, *_source(request, rate.per))
-        if not consume(name, rate.amount, rate.duration):
-            return False
-    return True
+    return all(consume(*counter) for counter in _counters(request, action))
+
+
+def allow_then_read(request, action, sql, params):
+    """allow(request, action), and when allowed the first row of the read `sql` (or None):
+    (allowed, row), in one round trip to PostgreSQL when the action has one limit (the public
+    verification: its counter and the attestation's state)."""
+    *first, last = _counters(request, action) or [None]
+    if not all(consume(*counter) for counter in first):
+        return False, None
+    if last is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return True, cursor.fetchone()
+    return consume_then_read(*last, sql, params)

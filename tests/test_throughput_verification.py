@@ -5,7 +5,9 @@ at once), and one audit entry per attestation per half-hour."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -139,16 +141,109 @@ def test_expiry_is_seen_the_next_day(client, attestation, monkeypatch):
     assert "Attestation expirée" in _page(client, attestation)[1]
 
 
-def test_a_verification_costs_three_queries_then_two(client, attestation):
+def test_a_verification_costs_one_round_trip_on_postgresql(client, attestation):
     url = reverse("certificates:verify", args=[attestation.verification_code])
-    # The limiter's counter, the attestation, the audit counter, the audit entry.
+    # The limiter's counter with the attestation's state (one statement on PostgreSQL, two
+    # elsewhere), the audit counter, the audit entry, and the attestation whole to render the
+    # page.
+    counter_and_state = 1 if connection.vendor == "postgresql" else 2
     with CaptureQueriesContext(connection) as first:
         assert client.get(url).status_code == 200
-    assert len(first) == 4, [q["sql"][:60] for q in first]
-    # Already logged this half-hour, as this process knows: the limiter and the attestation.
+    assert len(first) == counter_and_state + 3, [q["sql"][:60] for q in first]
+    # Already logged this half-hour, as this process knows, and the page rendered: the limiter
+    # and the state only.
     with CaptureQueriesContext(connection) as again:
         assert client.get(url).status_code == 200
-    assert len(again) == 2, [q["sql"][:60] for q in again]
+    assert len(again) == counter_and_state, [q["sql"][:60] for q in again]
+    # The state reads neither the facts nor the Open Badge.
+    state_sql = again[-1]["sql"]
+    assert "credential" not in state_sql and '"template"' not in state_sql
+    assert "ORDER BY" not in state_sql
+
+
+def test_a_refused_verification_reads_no_attestation(client, attestation, settings):
+    settings.SOCLE_RATE_LIMITS = {**settings.SOCLE_RATE_LIMITS, "verify": "1/m/ip"}
+    url = reverse("certificates:verify", args=[attestation.verification_code])
+    assert client.get(url).status_code == 200
+    response = client.get(url)
+    assert response.status_code == 429
+    assert "Anna Voisin-Test" not in response.content.decode()
+
+
+def test_a_signed_in_visitor_costs_the_session_the_user_and_the_attestation(client, attestation):
+    client.force_login(factories.UserFactory())
+    url = reverse("certificates:verify", args=[attestation.verification_code])
+    client.get(url)
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url).status_code == 200
+    # The session, the user, the limiter, the attestation, and the menu's three (the user's
+    # groups, roles).
+    assert len(again) == 7, [q["sql"][:60] for q in again]
+
+
+# The whole page, cached for visitors without a session -----------------------------------------
+
+
+def test_the_shared_page_carries_no_token_and_sets_no_cookie(attestation):
+    url = reverse("certificates:verify", args=[attestation.verification_code])
+    visitor = Client(enforce_csrf_checks=True)
+    answers = [visitor.get(url), Client().get(url)]
+    for answer in answers:
+        assert answer.status_code == 200
+        text = answer.content.decode()
+        assert "csrfmiddlewaretoken" not in text and "X-CSRFToken" not in text
+        assert not answer.cookies  # no CSRF cookie, no session
+    assert answers[0].content == answers[1].content
+    # The header's language switch works without a token.
+    switched = visitor.post(reverse("set_language"), {"language": "en", "next": url})
+    assert switched.status_code == 302 and switched.url == url
+    assert 'lang="en"' in visitor.get(url).content.decode()
+
+
+def test_a_signed_in_visitors_pages_still_carry_their_token(client, attestation):
+    client.force_login(factories.UserFactory())
+    text = client.get(reverse("certificates:verify", args=[attestation.verification_code]))
+    text = text.content.decode()
+    assert "X-CSRFToken" in text and 'name="csrfmiddlewaretoken"' in text  # htmx, logout
+
+
+def test_a_signed_in_visitor_never_gets_nor_leaves_a_shared_page(client, attestation):
+    url = reverse("certificates:verify", args=[attestation.verification_code])
+    assert "Se déconnecter" not in Client().get(url).content.decode()  # cached for everyone
+    person = factories.UserFactory(first_name="Ondine", last_name="Pérec")
+    client.force_login(person)
+    mine = client.get(url).content.decode()
+    assert "Ondine Pérec" in mine and "Se déconnecter" in mine and "Anna Voisin-Test" in mine
+    again = Client().get(url).content.decode()
+    assert "Ondine" not in again and "Se déconnecter" not in again
+
+
+def test_the_shared_page_follows_the_language(attestation):
+    url = reverse("certificates:verify", args=[attestation.verification_code])
+    french = Client().get(url).content.decode()
+    visitor = Client()
+    visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = visitor.get(url).content.decode()
+    assert 'lang="fr"' in french and 'lang="en"' in english.split(">", 2)[1]
+    assert "Aller au contenu" in french and "Skip to content" in english
+
+
+def test_a_query_string_or_messages_are_not_served_from_the_shared_page(client, attestation):
+    url = reverse("certificates:verify", args=[attestation.verification_code])
+    Client().get(url)
+    tagged = Client().get(url + "?utm_source=qr").content.decode()
+    assert "?utm_source=qr" in tagged  # the language form returns to the page as it was asked
+    visitor = Client()
+    visitor.cookies["messages"] = "anything"
+    assert visitor.get(url).status_code == 200
+    assert page.is_shared_view(RequestFactory().get(url))
+    assert not page.is_shared_view(RequestFactory().get(url + "?a=1"))
+    with_messages = RequestFactory().get(url)
+    with_messages.COOKIES["messages"] = "x"
+    assert not page.is_shared_view(with_messages)
+    with_session = RequestFactory().get(url)
+    with_session.COOKIES[settings.SESSION_COOKIE_NAME] = "x"
+    assert not page.is_shared_view(with_session)
 
 
 def test_one_audit_entry_per_attestation_per_half_hour(client, attestation):

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,10 +20,14 @@ from ..models import Attestation, AttestationStatus
 from ..pdf import verification_url
 from ..signing import sha256_hex, verify_pdf
 from ..verification import (
+    allowed_attestation_state,
     as_json,
     attestation_for_page,
     cached_verdict_html,
+    is_shared_view,
+    shared_page,
     should_log,
+    state_key,
     verdict_for,
 )
 
@@ -114,9 +119,11 @@ def _verify_upload(request, document):
 
 @login_not_required
 def verify(request, code):
+    normalized = codes.normalize(code)
+    if normalized == code and is_shared_view(request) and codes.is_well_formed(code):
+        return _verify_shared(request, code)
     if not allow(request, "verify"):
         return _too_many(request)
-    normalized = codes.normalize(code)
     if normalized is None or not codes.is_well_formed(normalized):
         return render(
             request,
@@ -128,9 +135,7 @@ def verify(request, code):
         return redirect("certificates:verify", code=normalized)
     attestation = attestation_for_page(normalized)
     if attestation is None:
-        return render(
-            request, "certificates/verify_result.html", {"verdict": verdict_for(None)}, status=404
-        )
+        return _unknown(request)
     # The verdict's HTML is rendered once per state of the attestation (status and dates in the
     # cache key: a revocation is seen at once, by every process).
     verdict, html = cached_verdict_html(
@@ -141,6 +146,34 @@ def verify(request, code):
     return render(
         request, "certificates/verify_result.html", {"verdict": verdict, "verdict_html": html}
     )
+
+
+def _unknown(request):
+    return render(
+        request, "certificates/verify_result.html", {"verdict": verdict_for(None)}, status=404
+    )
+
+
+def _verify_shared(request, code):
+    """A visitor without a session (a scanned QR code, mostly): the attestation's state names
+    the whole page, rendered once per state in this process. The rate limit's count and the
+    state are one round trip to the database, the only one of most requests."""
+    allowed, state = allowed_attestation_state(request, code)
+    if not allowed:
+        return _too_many(request)
+    if state is None:
+        return _unknown(request)
+    if should_log(state):
+        log_action(actor=None, action="attestation.verify", target=state.audit_target(), how="code")
+    today = timezone.localdate()
+
+    def render_page():
+        verdict = verdict_for(attestation_for_page(code), today=today)
+        return render_to_string(
+            "certificates/verify_result.html", {"verdict": verdict}, request=request
+        )
+
+    return shared_page(state_key(state, today=today, language=get_language()), render_page)
 
 
 @login_not_required
