@@ -96,11 +96,13 @@ def consume(name, amount, seconds, *, now=None):
 def consume_then_read(name, amount, seconds, sql, params, *, now=None):
     """consume(), and when allowed the first row of the read `sql` (None when it has none or
     when refused): (allowed, row). On PostgreSQL both go in one statement — the counter's upsert
-    in a WITH, the read joined to its answer — so in one round trip to the server; elsewhere in
-    two statements."""
+    in a WITH, the read joined to its answer — so in one round trip to the server, prepared
+    once per connection (so `sql` must bind its parameters on the server); elsewhere in two
+    statements."""
     now = time.time() if now is None else now
     upsert_params = _upsert_params(name, amount, seconds, now)
-    with connection.cursor() as cursor:
+    # A statement prepared once per connection where the backend offers it (core.db.postgresql).
+    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"WITH hit AS ({_UPSERT}) "

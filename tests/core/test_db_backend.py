@@ -62,3 +62,24 @@ def test_a_connection_inside_a_transaction_gets_djangos_check(kept, monkeypatch)
     kept.connection.execute("BEGIN")
     assert asked(kept, monkeypatch)
     kept.connection.execute("ROLLBACK")
+
+
+def prepared_statements():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_only_what_a_preparing_cursor_runs_is_prepared(django_assert_num_queries):
+    from accounts.models import User
+
+    list(User.objects.filter(email="nobody@example.org"))  # Django's cursors: never prepared
+    with connection.prepared_cursor() as cursor:
+        for number in (1, 2):
+            cursor.execute("SELECT %s + 1", [number])
+            assert cursor.fetchone()[0] == number + 1
+    statements = prepared_statements()
+    assert statements == ["SELECT $1 + 1"], statements
+    # Logged like any query, for the tests' query counts.
+    with django_assert_num_queries(1), connection.prepared_cursor() as cursor:
+        cursor.execute("SELECT %s + 1", [3])

@@ -5,7 +5,8 @@ sessions of the test server, named by their application_name, are ended.
 
 Each answer meanwhile is the page it should be or the error page of core.views.server_error
 (no traceback, no request left hanging), nothing is half-written, and the requests that follow
-succeed: Django opens new connections (CONN_HEALTH_CHECKS tests a kept one before reusing it).
+succeed: Django opens new connections (CONN_HEALTH_CHECKS tests a kept one before reusing it,
+with a round trip only when its socket holds the server's farewell: core.db.postgresql).
 """
 
 import concurrent.futures
