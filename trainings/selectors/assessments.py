@@ -1,10 +1,12 @@
 """Reads for assessments: history, the assessment that counts, the evaluation grid, reviews."""
 
+import datetime
 from collections import OrderedDict, defaultdict
 
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from competences.models import Competence, ProficiencyLevel
 from core.permissions import is_hub_coordinator
@@ -348,11 +350,20 @@ def group_competences(competences):
     return list(groups.items())
 
 
+# « Me positionner avant ou après mes sessions »: the sessions a self-assessment is about, to
+# come or started at most RECENT_DAYS ago, a few of them (a person's registrations grow with the
+# years; every session stays in « Mes inscriptions »).
+SELF_ASSESSMENT_SESSIONS_SHOWN = 5
+SELF_ASSESSMENT_RECENT_DAYS = 60
+
+
 def my_open_sessions(user):
-    """The user's active registrations on sessions still open, with the targeted competences
-    (to self-assess before or after them)."""
-    return (
-        Registration.objects.filter(user=user)
+    """(The first SELF_ASSESSMENT_SESSIONS_SHOWN of the user's active registrations on sessions
+    still open, to come or started at most SELF_ASSESSMENT_RECENT_DAYS ago, in date order, with
+    the targeted competences; whether there are more)."""
+    since = timezone.now() - datetime.timedelta(days=SELF_ASSESSMENT_RECENT_DAYS)
+    registrations = list(
+        Registration.objects.filter(user=user, session__starts_at__gte=since)
         .exclude(status=RegistrationStatus.CANCELLED)
         .exclude(session__status__in=FROZEN_STATUSES)
         .select_related("session")
@@ -364,8 +375,10 @@ def my_open_sessions(user):
                 ),
             )
         )
-        .order_by("session__starts_at", "pk")
+        .order_by("session__starts_at", "pk")[: SELF_ASSESSMENT_SESSIONS_SHOWN + 1]
     )
+    shown = registrations[:SELF_ASSESSMENT_SESSIONS_SHOWN]
+    return shown, len(registrations) > len(shown)
 
 
 def sessions_for_self_assessment(user, competence):

@@ -146,7 +146,7 @@ def _history_context(request, participant, *, sessions_of=None):
 
 def my_assessments(request):
     context = _history_context(request, request.user)
-    context["sessions"] = selectors.my_open_sessions(request.user)
+    context["sessions"], context["more_sessions"] = selectors.my_open_sessions(request.user)
     return render(request, "trainings/evaluation/my_assessments.html", context)
 
 

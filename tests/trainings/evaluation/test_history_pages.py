@@ -1,6 +1,8 @@
 """A person's assessment history is shown a page of competences at a time: it grows with the
 years, the page does not."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -71,3 +73,30 @@ def test_each_competence_shows_its_newest_assessments_and_links_the_rest(client)
     for raw in ("999999", "x", "9" * 30):
         response = client.get(url, {"competence": raw})
         assert response.status_code == 200
+
+
+def test_the_sessions_to_self_assess_on_are_a_few_recent_or_upcoming_ones(client):
+    from django.utils import timezone
+
+    from trainings.selectors.assessments import (
+        SELF_ASSESSMENT_RECENT_DAYS,
+        SELF_ASSESSMENT_SESSIONS_SHOWN,
+    )
+
+    person = factories.UserFactory()
+    now = timezone.now()
+    long_ago = factories.make_session(
+        status="held", start=now - datetime.timedelta(days=SELF_ASSESSMENT_RECENT_DAYS + 5)
+    )
+    factories.RegistrationFactory(session=long_ago, user=person)
+    upcoming = []
+    for days in range(1, SELF_ASSESSMENT_SESSIONS_SHOWN + 3):
+        session = factories.make_session(start=now + datetime.timedelta(days=days))
+        factories.RegistrationFactory(session=session, user=person)
+        upcoming.append(session)
+    client.force_login(person)
+    response = client.get(reverse("trainings:my_assessments"))
+    shown = [registration.session for registration in response.context["sessions"]]
+    assert shown == upcoming[:SELF_ASSESSMENT_SESSIONS_SHOWN]
+    text = response.content.decode()
+    assert reverse("trainings:my_registrations") in text and "Mes autres sessions" in text
