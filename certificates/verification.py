@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
-from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponse
 from django.utils import timezone, translation
@@ -191,16 +190,6 @@ def _state_of(row):
     return AttestationState(
         *fields, show_details=bool(show_details), holder_id=holder_id, anonymised=bool(anonymised)
     )
-
-
-def attestation_state(code):
-    """The state of the attestation with this code (one short query: a row's few columns and
-    one JSON key, not its facts or its credential), or None. Dates come as the database driver
-    gives them: the state names a page, it is not shown."""
-    sql, params = _state_read(code)
-    with connections[Attestation.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return _state_of(cursor.fetchone())
 
 
 def allowed_attestation_state(request, code):

@@ -66,11 +66,14 @@ def _too_many(request):
     return render(request, "certificates/verify_limited.html", status=429)
 
 
-def _log(request, attestation, how):
+def _log(request, attestation, how, *, target=None):
     """The audit entry of a verification: the first of each half-hour per attestation, whatever
-    the way (certificates.verification.should_log)."""
+    the way (certificates.verification.should_log). `target`: what the entry names, when
+    `attestation` is only its state."""
     if should_log(attestation):
-        log_action(actor=request.user, action="attestation.verify", target=attestation, how=how)
+        log_action(
+            actor=request.user, action="attestation.verify", target=target or attestation, how=how
+        )
 
 
 @login_not_required
@@ -163,8 +166,7 @@ def _verify_shared(request, code):
         return _too_many(request)
     if state is None:
         return _unknown(request)
-    if should_log(state):
-        log_action(actor=None, action="attestation.verify", target=state.audit_target(), how="code")
+    _log(request, state, "code", target=state.audit_target())
     today = timezone.localdate()
 
     def render_page():

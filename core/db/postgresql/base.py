@@ -13,14 +13,13 @@ cut would have left `SELECT 1` waiting just as long as the request's own first q
 
 import select
 
-import psycopg
 from django.db.backends.postgresql import base
 from psycopg import pq
 
 
-class PreparingCursor(base.CursorMixin, psycopg.Cursor):
-    """Server-side binding, and every statement prepared on the server at its first run on the
-    connection (psycopg keeps them, per connection)."""
+class PreparingCursor(base.ServerBindingCursor):
+    """Django's server-binding cursor, with every statement prepared on the server at its first
+    run on the connection (psycopg keeps them, per connection)."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=True, binary=binary)

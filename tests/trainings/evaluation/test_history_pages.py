@@ -5,9 +5,14 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories
-from trainings.selectors.assessments import COMPETENCES_PER_PAGE
+from trainings.selectors.assessments import (
+    COMPETENCES_PER_PAGE,
+    SELF_ASSESSMENT_RECENT_DAYS,
+    SELF_ASSESSMENT_SESSIONS_SHOWN,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +81,6 @@ def test_each_competence_shows_its_newest_assessments_and_links_the_rest(client)
 
 
 def test_the_sessions_to_self_assess_on_are_a_few_recent_or_upcoming_ones(client):
-    from django.utils import timezone
-
-    from trainings.selectors.assessments import (
-        SELF_ASSESSMENT_RECENT_DAYS,
-        SELF_ASSESSMENT_SESSIONS_SHOWN,
-    )
-
     person = factories.UserFactory()
     now = timezone.now()
     long_ago = factories.make_session(
