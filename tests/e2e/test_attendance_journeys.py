@@ -5,6 +5,7 @@ import datetime
 import re
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests import factories
 from trainings.models import Attendance, AttendanceMethod
@@ -69,7 +70,8 @@ def test_attendance_trainer_marks_the_grid(page, login):
         "link", name=re.compile(f"historique de la présence de {first.user.get_full_name()}")
     ).first.click()
     rows = page.locator("tbody tr")
-    assert rows.count() == 2
+    # expect() waits for the page the click opens; count() alone read it before it was parsed.
+    expect(rows).to_have_count(2)
     assert "En retard" in rows.nth(0).inner_text() and "Présent·e" in rows.nth(1).inner_text()
 
 
