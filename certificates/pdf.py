@@ -57,6 +57,7 @@ def render_pdf(html, *, credential=None):
                 name="open-badge-credential.jwt",
                 description="Open Badges 3.0 OpenBadgeCredential (VC-JWT)",
                 relationship="Alternative",
+                url_fetcher=rendering.url_fetcher(),
             )
         )
     return rendering.write_pdf(html, pdf_variant="pdf/a-3b", attachments=attachments)
