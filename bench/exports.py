@@ -2,9 +2,9 @@
 
 The hub's « Évaluations » export over the whole period, as the background job writes it
 (reporting.exports.write_export, called by reporting.services._write for a job: the
-assessment rows read as plain values in chunks, labels looked up once, written by the csv
-module) into a temporary file. The floor: `COPY (SELECT the
-same columns, joins, filters and order) TO STDOUT` through psycopg into a temporary file.
+assessment rows read as ids and stored values in chunks, each line pieced together from
+values encoded once) into a temporary file. The floor: `COPY (SELECT the same columns, joins,
+filters and order) TO STDOUT` through psycopg into a temporary file.
 
 Each runs in a fresh child process (`python -m bench.exports export|copy`): its time is the
 operation's, its memory the process's peak resident size at the end (VmHWM, see
@@ -221,8 +221,9 @@ def run(quick=False):
         f"{' (quick: the last months only)' if quick else ''}: {number(export['rows'])} rows "
         f"of the {number(every)} assessments (self-assessments never count, and people who "
         "opted out of statistics are left out), written as "
-        "the background job writes it (reporting.exports.write_export: rows read as plain "
-        "values in chunks of 10,000, labels looked up once, written by the csv module), "
+        "the background job writes it (reporting.exports.write_export: ids and stored values "
+        "read in chunks of 10,000, names, codes and labels read and encoded as CSV once per "
+        "distinct value, each line pieced together from them), "
         "each measure in a fresh child process. Memory: the child's peak resident size "
         "(VmHWM), and in brackets the same just before the operation (Django loaded). "
         f"Files: {number(export['bytes'] / 1024 / 1024)} MB (export), "
@@ -233,8 +234,8 @@ def run(quick=False):
         per_row = (export["seconds"] - copy["seconds"]) / export["rows"] if export["rows"] else 0
         section.notes.append(
             f"What is slow: COPY reads and writes the same rows in {secs(copy['seconds'])}; the "
-            f"export spends {number(per_row * 1e6)} µs more per row in Python (the values "
-            "converted and the labels looked up per row, the csv module's writing). Memory: "
+            f"export spends {number(per_row * 1e6)} µs more per row in Python (the rows "
+            "loaded as Python values, each line pieced together). Memory: "
             f"{megabytes(export['peak_kib'] - export['rss_before_kib'])} above the loaded "
             "process (the rows stream in chunks)."
         )

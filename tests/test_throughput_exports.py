@@ -11,7 +11,7 @@ import pytest
 from django.utils import translation
 
 from reporting.exports import resource_rows, write_export
-from reporting.exports.nominative import NOMINATIVE, assessment_rows
+from reporting.exports.nominative import NOMINATIVE, assessment_rows, read_once
 from reporting.exports.writers import write_table
 from reporting.models import ExportKind
 from reporting.scope import ReportScope
@@ -126,3 +126,14 @@ def test_the_rows_are_the_resources_rows(net):
     # Self-assessments never appear; peer and accredited ones do, with their labels.
     roles = {row[6] for row in got}
     assert roles == {"Formateur habilité", "Formateur pair"}
+
+
+def test_a_competence_published_while_the_file_is_written_is_read_when_met(net):
+    from competences.models import Competence
+
+    codes = read_once(Competence.objects.values_list("pk", "code"), str.lower)
+    assert codes[net.bloc.competences.order_by("pk").first().pk] == (
+        net.bloc.competences.order_by("pk").first().code.lower()
+    )
+    newcomer = factories.CompetenceFactory(bloc=net.bloc, code="B9.C9")
+    assert codes[newcomer.pk] == "b9.c9"

@@ -53,12 +53,15 @@ def _nominative(kind, fmt, scope, filters, path, *, on_total, progress):
     parts = querysets(scope, filters)
     on_total(sum(qs.count() for qs in parts))
     fast = FAST_ROWS.get(kind)
+    encoded = fast is not None and fmt == "csv"
     if fast is None:
-        rows, prepared = resource_rows(resource, parts), False
+        rows = resource_rows(resource, parts)
+    elif encoded:
+        # The same lines as the resource's would make, pieced together from values encoded once.
+        rows = fast(parts, chunk_size=FAST_CHUNK_SIZE, csv_style=SPREADSHEET)
     else:
-        # The same rows as the resource's, from tuples; CSV and XLSX cells made once per value.
-        prepared = fmt != "json"
-        rows = fast(parts, chunk_size=FAST_CHUNK_SIZE, prepared=prepared)
+        # The same rows as the resource's, from tuples; XLSX cells made safe once per value.
+        rows = fast(parts, chunk_size=FAST_CHUNK_SIZE, prepared=fmt == "xlsx")
     write_table(
         fmt,
         path,
@@ -66,7 +69,7 @@ def _nominative(kind, fmt, scope, filters, path, *, on_total, progress):
         rows,
         title=str(ExportKind(kind).label),
         progress=progress,
-        prepared=prepared,
+        encoded=encoded,
     )
 
 

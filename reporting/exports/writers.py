@@ -59,20 +59,21 @@ def _csv_rows(handle, headers, rows, style):
 
 
 def write_table(
-    fmt, path, headers, rows, *, title="", style=SPREADSHEET, progress=None, prepared=False
+    fmt, path, headers, rows, *, title="", style=SPREADSHEET, progress=None, encoded=False
 ):
     """Write one table; `rows` yields sequences in the order of `headers`. Returns nothing:
     `progress(n)` hears of the rows written, every PROGRESS_EVERY rows and at the end.
 
-    `prepared`: the rows hold only text already made safe (csv.safe_text), whole numbers and
-    None, so CSV writes them as they are, in C, instead of converting cell by cell (the same
-    bytes: `cell` leaves such values unchanged); XLSX cleans text either way."""
+    `encoded` (CSV only): `rows` yields lines of CSV already encoded in `style`
+    (csv.CsvStyle.piece), written as they are."""
     headers = [str(h) for h in headers]
-    if fmt == "csv" and prepared:
+    if encoded:
+        if fmt != "csv":
+            raise ValueError("Only CSV rows come encoded.")
         with open_csv(path, style) as handle:
             writer = CsvWriter(handle, style)
             writer.header(headers)
-            writer.prepared_rows(rows, progress, PROGRESS_EVERY)
+            writer.lines(rows, progress, PROGRESS_EVERY)
         return
     rows = _counted(rows, progress, PROGRESS_EVERY)
     if fmt == "csv":
@@ -112,6 +113,7 @@ def write_tables(fmt, path, tables, *, meta=None, style=SPREADSHEET):
             for name, _title, headers, rows in tables:
                 with archive.open(f"{name}.csv", "w") as raw:
                     handle = io.TextIOWrapper(raw, encoding=style.encoding, newline="")
+                    style.start(handle)
                     _csv_rows(handle, [str(h) for h in headers], rows, style)
                     handle.flush()
                     handle.detach()

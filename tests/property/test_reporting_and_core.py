@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from accounts.models import Structure, User
 from certificates.models import Enrollment
 from competences.models import Competence, Pathway
 from reporting.exports import write_export
+from reporting.exports.csv import LINE_END, OPEN_DATA, SPREADSHEET, safe_text
 from reporting.filters import StatisticsFilters
 from reporting.models import ExportKind, ReportExport
 from reporting.scope import ReportScope
@@ -304,3 +305,33 @@ def test_erasure_and_accesses(net, password, understood, page):
         assert granted == (response.status_code == 200)
         if not granted:
             assert User.objects.get(pk=net.eva.pk).is_active
+
+
+CELL = st.one_of(
+    st.none(),
+    st.just(""),
+    st.integers(),
+    _stored(STORED, 60).map(safe_text),
+    st.sampled_from([";", ",", '"', "a\r\nb", "\n", " x ", "'=1"]),
+)
+
+
+@given(
+    groups=st.lists(st.lists(CELL, min_size=1, max_size=3), min_size=1, max_size=5),
+    style=st.sampled_from([SPREADSHEET, OPEN_DATA]),
+)
+def test_a_line_pieced_together_is_the_line_the_csv_module_writes(groups, style):
+    """The « Évaluations » export pieces its lines together from cells encoded once per value
+    (CsvStyle.piece): the same bytes as the csv module's for the whole line."""
+    cells = [cell for group in groups for cell in group]
+    assume(len(cells) > 1)  # one empty cell alone is a line of its own: "" (never exported)
+    pieced = "".join(
+        style.piece(group) + (LINE_END if last else style.delimiter)
+        for last, group in ((index == len(groups) - 1, group) for index, group in enumerate(groups))
+    )
+    buffer = io.StringIO()
+    style.writer(buffer).writerow(cells)
+    assert pieced == buffer.getvalue()
+    assert list(csv.reader(io.StringIO(pieced), delimiter=style.delimiter)) == [
+        ["" if cell is None else str(cell) for cell in cells]
+    ]
