@@ -52,6 +52,10 @@ def _postgresql_server(django_db_setup, django_db_blocker, tmp_path_factory):
     yield server
     with django_db_blocker.unblock():
         server.stop()
+        # stop() waits for the server's sessions through this thread's connection, which
+        # after browser tests on the same worker is not the one the databases' teardown closes:
+        # left open, it kept the test database from being dropped (and cost seconds).
+        connection.close()
 
 
 @pytest.fixture
