@@ -38,7 +38,8 @@ def test_session_trainer_creates_and_publishes_a_session(page, login):
     _nav(page, "Mes sessions").click()
     page.get_by_role("link", name="Créer une session").click()
     page.get_by_role("textbox", name="Intitulé").fill("Accompagner les démarches en ligne")
-    # Only the bloc she is accredited for is offered.
+    # Only the bloc she is accredited for is offered (once the fieldset is there to tell).
+    page.locator("#competences-fieldset legend").first.wait_for()
     assert page.locator("#competences-fieldset legend", has_text="B2").count() == 0
     for competence in bloc.competences.order_by("code")[:2]:
         page.locator(f"#id_competence_{competence.pk}").check()
