@@ -210,9 +210,8 @@ FILTER_KEYS = frozenset(StatisticsFilterForm.base_fields)
 
 def filters_from(query, *, today=None):
     """(form, filters or None) from a request's GET."""
-    form = StatisticsFilterForm(query or None, today=today)
-    if not query:
-        form = StatisticsFilterForm({}, today=today)
+    # Bound even when empty: no filter means the defaults, validated like any other choice.
+    form = StatisticsFilterForm(query or {}, today=today)
     if form.is_valid():
         return form, form.filters()
     return form, None
