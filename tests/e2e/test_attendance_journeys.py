@@ -86,7 +86,7 @@ def test_attendance_participant_signs_with_the_code(page, login):
     page.get_by_role("button", name="Afficher le code et le QR code").click()
     code = page.locator(".sign-code span").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{6}", code)
-    assert page.locator(".sign-qr svg").is_visible()
+    expect(page.locator(".sign-qr svg")).to_be_visible()
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
 
