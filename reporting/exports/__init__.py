@@ -57,7 +57,7 @@ def _nominative(kind, fmt, scope, filters, path, *, on_total, progress):
     if fast is None:
         rows = resource_rows(resource, parts)
     elif encoded:
-        # The same lines as the resource's would make, pieced together from values encoded once.
+        # The lines the resource's rows would make, pieced together from values encoded once.
         rows = fast(parts, chunk_size=FAST_CHUNK_SIZE, csv_style=SPREADSHEET)
     else:
         # The same rows as the resource's, from tuples; XLSX cells made safe once per value.
